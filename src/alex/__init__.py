@@ -1,0 +1,3 @@
+"""Alex: an AI financial planner."""
+
+__version__ = "0.1.0"

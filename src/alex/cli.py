@@ -1,0 +1,95 @@
+"""The `alex` command line: database management, the engines, analyses, the server, workers."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from alex.core.config import get_settings
+from alex.core.logging import configure_logging
+
+app = typer.Typer(
+    name="alex",
+    help="Alex, an AI financial planner. Manage the database, run the finance engines and "
+    "analyses from the terminal, and serve the web app.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="Create, migrate, seed and reset the database named by ALEX_DATABASE_URL.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+@app.callback()
+def _configure() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to reach.")) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from alex.db.migrate import upgrade
+
+    upgrade(get_settings().resolved_database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="Alembic revision, e.g. base.")) -> None:
+    """Revert migrations down to REVISION ('base' removes every table)."""
+    from alex.db.migrate import downgrade
+
+    downgrade(get_settings().resolved_database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("seed")
+def db_seed() -> None:
+    """Insert or refresh the reference instruments and create the demo user if missing.
+    Safe to run any number of times."""
+    from alex.db.migrate import upgrade
+    from alex.db.seed import seed
+    from alex.db.session import get_engine
+
+    upgrade(get_settings().resolved_database_url)
+    _print_counts(seed(get_engine()))
+
+
+@db_app.command("reset")
+def db_reset(
+    demo: bool = typer.Option(False, "--demo", help="Also create the demo user and portfolio."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Do not ask before dropping a PostgreSQL database."
+    ),
+) -> None:
+    """Drop every table, migrate to the latest schema and seed instruments (and with --demo
+    the demo user 'demo' with a 401k, a Roth IRA and a taxable account)."""
+    from alex.db.seed import reset
+    from alex.db.session import get_engine
+
+    settings = get_settings()
+    if settings.is_postgres and not yes and os.isatty(0):
+        typer.confirm(
+            "This drops every Alex table in the PostgreSQL database. Continue?", abort=True
+        )
+    _print_counts(reset(get_engine(), demo=demo))
+
+
+def _print_counts(counts: object) -> None:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(counts) and not isinstance(counts, type):
+        for key, value in asdict(counts).items():
+            typer.echo(f"{key:>24}: {value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

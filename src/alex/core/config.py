@@ -1,0 +1,95 @@
+"""The one settings object. Every option has a safe local default; secrets come only from the
+environment (or a `.env` file), never from code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ALEX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- runtime ---
+    env: Literal["local", "production"] = "local"
+    var_dir: Path = DEFAULT_VAR_DIR
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # --- database ---
+    database_url: str = ""
+    database_echo: bool = False
+
+    # --- agents / model ---
+    model: str = "offline"
+    bedrock_region: str = "us-east-1"
+    agent_timeout_seconds: float = Field(default=120.0, gt=0)
+    model_max_retries: int = Field(default=4, ge=0, le=10)
+    tagger_concurrency: int = Field(default=4, ge=1, le=32)
+
+    # --- auth ---
+    auth: Literal["local", "clerk"] = "local"
+    jwt_issuer: str = "alex-local"
+    jwt_ttl_minutes: int = Field(default=720, gt=0)
+    clerk_jwks_url: str = ""
+    clerk_issuer: str = ""
+    clerk_authorized_parties: list[str] = Field(default_factory=list)
+    demo_login_enabled: bool = True
+
+    # --- queue ---
+    queue: Literal["local", "postgres", "sqs"] = "local"
+    local_workers: int = Field(default=2, ge=0, le=32)
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    sqs_queue_url: str = ""
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str = ""
+
+    # --- API ---
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
+    analysis_rate_per_hour: int = Field(default=10, ge=1)
+    write_rate_per_minute: int = Field(default=300, ge=1)
+    frontend_dir: Path = PROJECT_ROOT / "frontend" / "out"
+
+    # --- observability ---
+    langfuse_public_key: SecretStr | None = None
+    langfuse_secret_key: SecretStr | None = None
+    langfuse_host: str = "https://cloud.langfuse.com"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql+psycopg://")):
+            raise ValueError(
+                "ALEX_DATABASE_URL must be a sqlite:/// URL or a postgresql+psycopg:// URL"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'alex.db'}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def offline_model(self) -> bool:
+        return self.model.strip().lower() in {"", "offline"}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,172 @@
+"""SQLAlchemy 2.0 models. Alembic owns the schema; these mirror it for the ORM."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from alex.db.types import ExactDecimal, JSONType, UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    current_age: Mapped[int] = mapped_column(Integer, nullable=False)
+    years_until_retirement: Mapped[int] = mapped_column(Integer, nullable=False)
+    target_retirement_income: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4), nullable=False)
+    annual_contribution: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4), nullable=False)
+    asset_class_targets: Mapped[dict[str, float]] = mapped_column(JSONType, nullable=False)
+    region_targets: Mapped[dict[str, float]] = mapped_column(JSONType, nullable=False)
+
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class LocalCredential(Timestamped, Base):
+    """Built-in sign-in (local auth profile). Clerk users never have a row here."""
+
+    __tablename__ = "local_credentials"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class Instrument(Timestamped, Base):
+    __tablename__ = "instruments"
+
+    symbol: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # None until classified: an unknown symbol's type is not guessed.
+    instrument_type: Mapped[str | None] = mapped_column(String(20))
+    current_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(20, 6))
+    price_as_of: Mapped[date | None]
+    allocation_asset_class: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    allocation_regions: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    allocation_sectors: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    classification_source: Mapped[str | None] = mapped_column(String(10))
+    expense_ratio: Mapped[Decimal | None] = mapped_column(ExactDecimal(8, 6))
+
+
+class Account(Timestamped, Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    account_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    account_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    account_purpose: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    cash_balance: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4), nullable=False)
+    cash_interest: Mapped[Decimal] = mapped_column(ExactDecimal(8, 4), nullable=False)
+
+    user: Mapped[User] = relationship(back_populates="accounts")
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="account",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Position.symbol",
+    )
+
+
+class Position(Timestamped, Base):
+    __tablename__ = "positions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "symbol", name="uq_positions_account_symbol"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    symbol: Mapped[str] = mapped_column(
+        ForeignKey("instruments.symbol", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal(28, 8), nullable=False)
+    cost_basis: Mapped[Decimal | None] = mapped_column(ExactDecimal(20, 4))
+    as_of_date: Mapped[date] = mapped_column(nullable=False)
+
+    account: Mapped[Account] = relationship(back_populates="positions")
+
+
+class Job(Timestamped, Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_user_created", "user_id", "created_at"),
+        Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    job_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    request_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    charts_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    retirement_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    summary_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class JobEvent(Timestamped, Base):
+    __tablename__ = "job_events"
+    __table_args__ = (UniqueConstraint("job_id", "seq", name="uq_job_events_job_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False
+    )
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    agent: Mapped[str] = mapped_column(String(20), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    tokens_in: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(ExactDecimal(14, 6), nullable=False, default=0)

@@ -1,0 +1,415 @@
+"""Data access shared by the API, the agents and the workers.
+
+Functions take a `Session` and never commit: the caller owns the transaction, so a multi-row
+change is one unit of work. Ownership is checked here, once, by the `get_owned_*` functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from alex.core.errors import ConflictError, ForbiddenError, NotFoundError
+from alex.db.models import Account, Instrument, Job, JobEvent, Position, User
+from alex.db.types import utcnow
+from alex.schemas import (
+    AccountCreate,
+    AccountRead,
+    AccountUpdate,
+    AccountWithPositions,
+    ClassificationSource,
+    InstrumentClassification,
+    InstrumentCreate,
+    InstrumentRead,
+    JobEventCreate,
+    PortfolioSnapshot,
+    PositionCreate,
+    PositionRead,
+    PositionUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+
+# --------------------------------------------------------------------------- users
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    return session.get(User, user_id)
+
+
+def require_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user '{user_id}' not found")
+    return user
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    user = User(**data.model_dump(mode="python"))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_or_create_user(session: Session, user_id: str, display_name: str | None = None) -> User:
+    user = session.get(User, user_id)
+    if user is not None:
+        return user
+    data = UserCreate(id=user_id, display_name=display_name or "Investor")
+    return create_user(session, data)
+
+
+def update_user(session: Session, user: User, data: UserUpdate) -> User:
+    for field, value in data.model_dump(exclude_unset=True, mode="python").items():
+        if value is None:
+            # Every profile field is required in storage; an explicit null means "leave as is".
+            continue
+        setattr(user, field, value)
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, user_id: str) -> None:
+    """Remove the user and, through cascades, every account, position and job they own."""
+    session.execute(delete(User).where(User.id == user_id))
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+def get_instrument(session: Session, symbol: str) -> Instrument | None:
+    return session.get(Instrument, symbol.upper())
+
+
+def require_instrument(session: Session, symbol: str) -> Instrument:
+    instrument = get_instrument(session, symbol)
+    if instrument is None:
+        raise NotFoundError(f"instrument '{symbol.upper()}' not found")
+    return instrument
+
+
+def search_instruments(
+    session: Session, query: str = "", *, limit: int = 20, unclassified_only: bool = False
+) -> Sequence[Instrument]:
+    stmt = select(Instrument)
+    text = query.strip()
+    if text:
+        pattern = f"%{text.upper()}%"
+        stmt = stmt.where(
+            or_(
+                Instrument.symbol.like(f"{text.upper()}%"),
+                func.upper(Instrument.name).like(pattern),
+            )
+        )
+    if unclassified_only:
+        stmt = stmt.where(Instrument.allocation_asset_class.is_(None))
+    # Exact and prefix symbol matches first: that is what autocomplete users type.
+    stmt = stmt.order_by(
+        (Instrument.symbol != text.upper()), func.length(Instrument.symbol), Instrument.symbol
+    ).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def upsert_instrument(session: Session, data: InstrumentCreate) -> Instrument:
+    instrument = session.get(Instrument, data.symbol)
+    values = data.model_dump(mode="python")
+    if instrument is None:
+        instrument = Instrument(**values)
+        session.add(instrument)
+    else:
+        for field, value in values.items():
+            setattr(instrument, field, value)
+    session.flush()
+    return instrument
+
+
+def ensure_instrument(session: Session, symbol: str) -> Instrument:
+    """The instrument for `symbol`, creating an unclassified one (no type, price or
+    allocations invented) when the symbol is new."""
+    instrument = session.get(Instrument, symbol)
+    if instrument is None:
+        instrument = Instrument(symbol=symbol, name=symbol)
+        session.add(instrument)
+        session.flush()
+    return instrument
+
+
+def classify_instrument(
+    session: Session,
+    instrument: Instrument,
+    classification: InstrumentClassification,
+    source: ClassificationSource,
+) -> Instrument:
+    instrument.name = classification.name
+    instrument.instrument_type = classification.instrument_type
+    dumped = classification.model_dump(mode="json")
+    instrument.allocation_asset_class = dumped["allocation_asset_class"]
+    instrument.allocation_regions = dumped["allocation_regions"]
+    instrument.allocation_sectors = dumped["allocation_sectors"]
+    instrument.classification_source = source
+    session.flush()
+    return instrument
+
+
+def is_classified(instrument: Instrument) -> bool:
+    return bool(
+        instrument.allocation_asset_class
+        and instrument.allocation_regions
+        and instrument.allocation_sectors
+    )
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def list_accounts(session: Session, user_id: str) -> Sequence[Account]:
+    stmt = select(Account).where(Account.user_id == user_id).order_by(Account.created_at)
+    return session.scalars(stmt).all()
+
+
+def get_owned_account(session: Session, user_id: str, account_id: uuid.UUID) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"account '{account_id}' not found")
+    if account.user_id != user_id:
+        raise ForbiddenError("this account belongs to another user")
+    return account
+
+
+def create_account(session: Session, user_id: str, data: AccountCreate) -> Account:
+    account = Account(user_id=user_id, **data.model_dump(mode="python"))
+    session.add(account)
+    session.flush()
+    return account
+
+
+def update_account(session: Session, account: Account, data: AccountUpdate) -> Account:
+    for field, value in data.model_dump(exclude_unset=True, mode="python").items():
+        if value is not None:
+            setattr(account, field, value)
+    session.flush()
+    return account
+
+
+def delete_account(session: Session, account: Account) -> None:
+    session.delete(account)
+    session.flush()
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def list_positions(session: Session, account_id: uuid.UUID) -> Sequence[Position]:
+    stmt = select(Position).where(Position.account_id == account_id).order_by(Position.symbol)
+    return session.scalars(stmt).all()
+
+
+def get_owned_position(session: Session, user_id: str, position_id: uuid.UUID) -> Position:
+    position = session.get(Position, position_id)
+    if position is None:
+        raise NotFoundError(f"position '{position_id}' not found")
+    if position.account.user_id != user_id:
+        raise ForbiddenError("this position belongs to another user")
+    return position
+
+
+def add_position(session: Session, account: Account, data: PositionCreate) -> Position:
+    ensure_instrument(session, data.symbol)
+    existing = session.scalar(
+        select(Position).where(Position.account_id == account.id, Position.symbol == data.symbol)
+    )
+    if existing is not None:
+        raise ConflictError(
+            f"account already holds {data.symbol}; update that position instead", field="symbol"
+        )
+    position = Position(
+        account_id=account.id,
+        symbol=data.symbol,
+        quantity=data.quantity,
+        cost_basis=data.cost_basis,
+        as_of_date=data.as_of_date or date.today(),
+    )
+    session.add(position)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        # A concurrent request inserted the same (account, symbol) first.
+        raise ConflictError(f"account already holds {data.symbol}", field="symbol") from exc
+    return position
+
+
+def update_position(session: Session, position: Position, data: PositionUpdate) -> Position:
+    for field, value in data.model_dump(exclude_unset=True, mode="python").items():
+        if field == "quantity" and value is None:
+            continue
+        setattr(position, field, value)
+    session.flush()
+    return position
+
+
+def delete_position(session: Session, position: Position) -> None:
+    session.delete(position)
+    session.flush()
+
+
+# --------------------------------------------------------------------------- portfolio
+
+
+def load_portfolio(session: Session, user_id: str) -> PortfolioSnapshot:
+    """The user's accounts, positions and instruments in three queries, whatever the size."""
+    user = require_user(session, user_id)
+    accounts = session.scalars(
+        select(Account)
+        .where(Account.user_id == user_id)
+        .options(selectinload(Account.positions))
+        .order_by(Account.created_at)
+    ).all()
+    symbols = {p.symbol for a in accounts for p in a.positions}
+    instruments = (
+        session.scalars(select(Instrument).where(Instrument.symbol.in_(symbols))).all()
+        if symbols
+        else []
+    )
+    return PortfolioSnapshot(
+        user=UserRead.model_validate(user),
+        accounts=[
+            AccountWithPositions(
+                **AccountRead.model_validate(a).model_dump(),
+                positions=[PositionRead.model_validate(p) for p in a.positions],
+            )
+            for a in accounts
+        ],
+        instruments={i.symbol: InstrumentRead.model_validate(i) for i in instruments},
+    )
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def create_job(
+    session: Session, user_id: str, job_type: str, request_payload: dict[str, Any] | None = None
+) -> Job:
+    job = Job(user_id=user_id, job_type=job_type, status="pending", request_payload=request_payload)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: uuid.UUID) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def require_job(session: Session, job_id: uuid.UUID) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFoundError(f"job '{job_id}' not found")
+    return job
+
+
+def get_owned_job(session: Session, user_id: str, job_id: uuid.UUID) -> Job:
+    job = require_job(session, job_id)
+    if job.user_id != user_id:
+        raise ForbiddenError("this job belongs to another user")
+    return job
+
+
+def list_jobs(session: Session, user_id: str, *, limit: int = 50) -> Sequence[Job]:
+    stmt = (
+        select(Job)
+        .where(Job.user_id == user_id)
+        .order_by(Job.created_at.desc(), Job.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def count_jobs_since(session: Session, user_id: str, since: datetime) -> int:
+    stmt = (
+        select(func.count()).select_from(Job).where(Job.user_id == user_id, Job.created_at >= since)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def oldest_job_since(session: Session, user_id: str, since: datetime) -> datetime | None:
+    stmt = select(func.min(Job.created_at)).where(Job.user_id == user_id, Job.created_at >= since)
+    value = session.scalar(stmt)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def append_event(session: Session, job_id: uuid.UUID, event: JobEventCreate) -> JobEvent:
+    """Append an event with the next per-job sequence number.
+
+    The unique (job_id, seq) constraint makes concurrent writers collide instead of
+    interleaving; the loser retries with a fresh max. Because seq n+1 can only be taken once
+    seq n is visible, a reader polling `after=n` never skips an event."""
+    for _ in range(20):
+        next_seq = (
+            session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id)) or 0
+        ) + 1
+        row = JobEvent(job_id=job_id, seq=next_seq, **event.model_dump(mode="python"))
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            continue
+        return row
+    raise ConflictError(f"could not allocate an event sequence number for job {job_id}")
+
+
+def list_events(
+    session: Session, job_id: uuid.UUID, *, after: int = 0, limit: int = 500
+) -> Sequence[JobEvent]:
+    stmt = (
+        select(JobEvent)
+        .where(JobEvent.job_id == job_id, JobEvent.seq > after)
+        .order_by(JobEvent.seq)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def mark_job_running(session: Session, job: Job, *, worker: str | None = None) -> Job:
+    job.status = "running"
+    job.attempts += 1
+    job.started_at = job.started_at or utcnow()
+    job.lease_owner = worker
+    job.error_message = None
+    session.flush()
+    return job
+
+
+def store_job_section(session: Session, job: Job, field: str, payload: dict[str, Any]) -> Job:
+    if field not in {"report_payload", "charts_payload", "retirement_payload", "summary_payload"}:
+        raise ValueError(f"unknown job section {field}")
+    setattr(job, field, payload)
+    session.flush()
+    return job
+
+
+def complete_job(session: Session, job: Job) -> Job:
+    job.status = "completed"
+    job.completed_at = utcnow()
+    job.lease_owner = None
+    job.lease_expires_at = None
+    session.flush()
+    return job
+
+
+def fail_job(session: Session, job: Job, reason: str) -> Job:
+    job.status = "failed"
+    job.error_message = reason[:2000]
+    job.completed_at = utcnow()
+    job.lease_owner = None
+    job.lease_expires_at = None
+    session.flush()
+    return job

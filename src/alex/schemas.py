@@ -1,0 +1,353 @@
+"""Pydantic v2 domain schemas shared by the API, the agents, the worker and the engines.
+
+`Literal` vocabularies live here once; allocation dicts are validated to sum to 100 ± 0.01 with
+an error that names the dict and its sum."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+AssetClass = Literal["equity", "fixed_income", "real_estate", "commodities", "cash"]
+Region = Literal["north_america", "europe", "asia_pacific", "emerging_markets", "other"]
+Sector = Literal[
+    "technology",
+    "healthcare",
+    "financials",
+    "consumer_discretionary",
+    "consumer_staples",
+    "industrials",
+    "energy",
+    "utilities",
+    "real_estate",
+    "materials",
+    "communication",
+    "government_bonds",
+    "corporate_bonds",
+    "securitized",
+    "precious_metals",
+    "cash",
+    "other",
+]
+InstrumentType = Literal["etf", "mutual_fund", "stock", "bond", "bond_fund", "commodity", "reit"]
+ClassificationSource = Literal["seed", "user", "tagger"]
+AccountType = Literal[
+    "401k",
+    "roth_401k",
+    "403b",
+    "traditional_ira",
+    "roth_ira",
+    "sep_ira",
+    "hsa",
+    "529",
+    "taxable",
+    "other",
+]
+JobType = Literal["portfolio_analysis"]
+JobStatus = Literal["pending", "running", "completed", "failed"]
+AgentName = Literal["planner", "tagger", "reporter", "charter", "retirement", "researcher"]
+EventKind = Literal["started", "tool", "progress", "completed", "failed"]
+
+ASSET_CLASSES: tuple[AssetClass, ...] = get_args(AssetClass)
+REGIONS: tuple[Region, ...] = get_args(Region)
+SECTORS: tuple[Sector, ...] = get_args(Sector)
+TAX_ADVANTAGED_ACCOUNT_TYPES: frozenset[str] = frozenset(
+    {"401k", "roth_401k", "403b", "traditional_ira", "roth_ira", "sep_ira", "hsa", "529"}
+)
+
+ALLOCATION_TOLERANCE = Decimal("0.01")
+_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{0,9}(?:[.\-][A-Z0-9]{1,4})?$")
+
+
+def _normalise_symbol(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _check_symbol(value: str) -> str:
+    if not _SYMBOL.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not a valid ticker symbol: use letters and digits, optionally one "
+            "'.' or '-' class suffix (e.g. VOO, BRK.B)"
+        )
+    return value
+
+
+Symbol = Annotated[str, BeforeValidator(_normalise_symbol), AfterValidator(_check_symbol)]
+
+
+def check_allocation(name: str, allocation: dict[str, float]) -> dict[str, float]:
+    """Raise ValueError naming `name` unless the weights are within [0, 100] and sum to 100."""
+    for key, weight in allocation.items():
+        if not 0 <= weight <= 100:
+            raise ValueError(f"{name}: weight for '{key}' is {weight}, must be between 0 and 100")
+    total = Decimal(str(round(sum(allocation.values()), 9)))
+    if abs(total - 100) > ALLOCATION_TOLERANCE:
+        raise ValueError(f"{name} must sum to 100 (±0.01), but sums to {total.normalize():f}")
+    return allocation
+
+
+def _allocation_validator(name: str) -> AfterValidator:
+    return AfterValidator(lambda value: check_allocation(name, value))
+
+
+AssetClassAllocation = Annotated[
+    dict[AssetClass, float], _allocation_validator("allocation_asset_class")
+]
+RegionAllocation = Annotated[dict[Region, float], _allocation_validator("allocation_regions")]
+SectorAllocation = Annotated[dict[Sector, float], _allocation_validator("allocation_sectors")]
+AssetClassTargets = Annotated[dict[AssetClass, float], _allocation_validator("asset_class_targets")]
+RegionTargets = Annotated[dict[Region, float], _allocation_validator("region_targets")]
+
+Money = Annotated[Decimal, Field(max_digits=20, decimal_places=4)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6)]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=8)]
+InterestRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
+ExpenseRatio = Annotated[Decimal, Field(ge=0, le=5, max_digits=8, decimal_places=6)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+DEFAULT_ASSET_CLASS_TARGETS: dict[AssetClass, float] = {
+    "equity": 70.0,
+    "fixed_income": 25.0,
+    "cash": 5.0,
+}
+DEFAULT_REGION_TARGETS: dict[Region, float] = {
+    "north_america": 65.0,
+    "europe": 15.0,
+    "asia_pacific": 10.0,
+    "emerging_markets": 10.0,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --------------------------------------------------------------------------- users
+
+
+class UserUpdate(_Strict):
+    display_name: ShortText | None = None
+    current_age: int | None = Field(default=None, ge=16, le=100)
+    years_until_retirement: int | None = Field(default=None, ge=0, le=70)
+    target_retirement_income: Money | None = Field(default=None, ge=0)
+    annual_contribution: Money | None = Field(default=None, ge=0)
+    asset_class_targets: AssetClassTargets | None = None
+    region_targets: RegionTargets | None = None
+
+
+class UserCreate(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    display_name: ShortText = "Investor"
+    current_age: int = Field(default=40, ge=16, le=100)
+    years_until_retirement: int = Field(default=25, ge=0, le=70)
+    target_retirement_income: Money = Field(default=Decimal("60000"), ge=0)
+    annual_contribution: Money = Field(default=Decimal("10000"), ge=0)
+    asset_class_targets: AssetClassTargets = Field(
+        default_factory=lambda: dict(DEFAULT_ASSET_CLASS_TARGETS)
+    )
+    region_targets: RegionTargets = Field(default_factory=lambda: dict(DEFAULT_REGION_TARGETS))
+
+
+class UserRead(_Read):
+    id: str
+    display_name: str
+    current_age: int
+    years_until_retirement: int
+    target_retirement_income: Decimal
+    annual_contribution: Decimal
+    asset_class_targets: dict[AssetClass, float]
+    region_targets: dict[Region, float]
+    created_at: datetime
+    updated_at: datetime
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+class InstrumentClassification(_Strict):
+    """What a tagger (model or user) asserts about an instrument. Validated like user input."""
+
+    name: ShortText
+    instrument_type: InstrumentType
+    allocation_asset_class: AssetClassAllocation
+    allocation_regions: RegionAllocation
+    allocation_sectors: SectorAllocation
+
+
+class InstrumentCreate(_Strict):
+    symbol: Symbol
+    name: ShortText
+    instrument_type: InstrumentType
+    current_price: Price | None = None
+    price_as_of: date | None = None
+    allocation_asset_class: AssetClassAllocation | None = None
+    allocation_regions: RegionAllocation | None = None
+    allocation_sectors: SectorAllocation | None = None
+    classification_source: ClassificationSource | None = None
+    expense_ratio: Annotated[Decimal, Field(ge=0, le=5, max_digits=8, decimal_places=6)] | None = (
+        None
+    )
+
+
+class InstrumentRead(_Read):
+    symbol: str
+    name: str
+    instrument_type: InstrumentType | None
+    current_price: Decimal | None
+    price_as_of: date | None
+    allocation_asset_class: dict[AssetClass, float] | None
+    allocation_regions: dict[Region, float] | None
+    allocation_sectors: dict[Sector, float] | None
+    classification_source: ClassificationSource | None
+    expense_ratio: Decimal | None
+
+    @property
+    def is_classified(self) -> bool:
+        return bool(
+            self.allocation_asset_class and self.allocation_regions and self.allocation_sectors
+        )
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class AccountCreate(_Strict):
+    account_name: ShortText
+    account_type: AccountType
+    account_purpose: Annotated[str, Field(max_length=500)] = ""
+    cash_balance: Money = Field(default=Decimal("0"), ge=0)
+    cash_interest: Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)] = (
+        Decimal("0")
+    )
+
+
+class AccountUpdate(_Strict):
+    account_name: ShortText | None = None
+    account_type: AccountType | None = None
+    account_purpose: Annotated[str, Field(max_length=500)] | None = None
+    cash_balance: Money | None = Field(default=None, ge=0)
+    cash_interest: InterestRate | None = None
+
+
+class AccountRead(_Read):
+    id: uuid.UUID
+    user_id: str
+    account_name: str
+    account_type: AccountType
+    account_purpose: str
+    cash_balance: Decimal
+    cash_interest: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+# --------------------------------------------------------------------------- positions
+
+
+class PositionCreate(_Strict):
+    symbol: Symbol
+    quantity: Quantity
+    cost_basis: Money | None = Field(default=None, ge=0)
+    as_of_date: date | None = None
+
+
+class PositionUpdate(_Strict):
+    quantity: Quantity | None = None
+    cost_basis: Money | None = Field(default=None, ge=0)
+    as_of_date: date | None = None
+
+
+class PositionRead(_Read):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    symbol: str
+    quantity: Decimal
+    cost_basis: Decimal | None
+    as_of_date: date
+    created_at: datetime
+    updated_at: datetime
+
+
+# --------------------------------------------------------------------------- portfolio snapshot
+
+
+class AccountWithPositions(AccountRead):
+    positions: list[PositionRead]
+
+
+class PortfolioSnapshot(BaseModel):
+    """A user's whole portfolio, loaded in one call: the input every engine and agent reads."""
+
+    user: UserRead
+    accounts: list[AccountWithPositions]
+    instruments: dict[str, InstrumentRead]
+
+    @property
+    def unclassified_symbols(self) -> list[str]:
+        return sorted(s for s, i in self.instruments.items() if not i.is_classified)
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+class JobRead(_Read):
+    id: uuid.UUID
+    user_id: str
+    job_type: JobType
+    status: JobStatus
+    request_payload: dict[str, Any] | None
+    report_payload: dict[str, Any] | None
+    charts_payload: dict[str, Any] | None
+    retirement_payload: dict[str, Any] | None
+    summary_payload: dict[str, Any] | None
+    error_message: str | None
+    attempts: int
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobEventCreate(_Strict):
+    agent: AgentName
+    kind: EventKind
+    message: Annotated[str, Field(max_length=2000)]
+    data: dict[str, Any] | None = None
+    tokens_in: int = Field(default=0, ge=0)
+    tokens_out: int = Field(default=0, ge=0)
+    cost_usd: Decimal = Field(default=Decimal("0"), ge=0)
+
+
+class JobEventRead(_Read):
+    id: int
+    job_id: uuid.UUID
+    seq: int
+    agent: AgentName
+    kind: EventKind
+    message: str
+    data: dict[str, Any] | None
+    tokens_in: int
+    tokens_out: int
+    cost_usd: Decimal
+    created_at: datetime
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _empty_as_none(cls, value: Any) -> Any:
+        return value or None
