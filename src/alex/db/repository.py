@@ -378,11 +378,10 @@ def list_events(
     return session.scalars(stmt).all()
 
 
-def mark_job_running(session: Session, job: Job, *, worker: str | None = None) -> Job:
+def mark_job_running(session: Session, job: Job) -> Job:
+    """The planner's first step. Attempts and leases belong to the queue that claimed the job."""
     job.status = "running"
-    job.attempts += 1
     job.started_at = job.started_at or utcnow()
-    job.lease_owner = worker
     job.error_message = None
     session.flush()
     return job
