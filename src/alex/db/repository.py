@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -99,11 +99,12 @@ def search_instruments(
 ) -> Sequence[Instrument]:
     stmt = select(Instrument)
     text = query.strip()
+    prefix = f"{text.upper()}%"
     if text:
         pattern = f"%{text.upper()}%"
         stmt = stmt.where(
             or_(
-                Instrument.symbol.like(f"{text.upper()}%"),
+                Instrument.symbol.like(prefix),
                 func.upper(Instrument.name).like(pattern),
             )
         )
@@ -111,7 +112,9 @@ def search_instruments(
         stmt = stmt.where(Instrument.allocation_asset_class.is_(None))
     # Exact and prefix symbol matches first: that is what autocomplete users type.
     stmt = stmt.order_by(
-        (Instrument.symbol != text.upper()), func.length(Instrument.symbol), Instrument.symbol
+        case((Instrument.symbol == text.upper(), 0), (Instrument.symbol.like(prefix), 1), else_=2),
+        func.length(Instrument.symbol),
+        Instrument.symbol,
     ).limit(limit)
     return session.scalars(stmt).all()
 

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
+
+from alex.core.errors import ConflictError, ForbiddenError, NotFoundError
+from alex.db import repository as repo
+from alex.db.models import Instrument, Position
+from alex.db.seed import seed
+from alex.db.session import session_scope
+from alex.schemas import (
+    AccountCreate,
+    InstrumentClassification,
+    JobEventCreate,
+    PositionCreate,
+    UserCreate,
+    UserUpdate,
+)
+
+
+def _user_with_account(session: Session, user_id: str = "u1") -> uuid.UUID:
+    repo.create_user(session, UserCreate(id=user_id))
+    account = repo.create_account(
+        session, user_id, AccountCreate(account_name="IRA", account_type="roth_ira")
+    )
+    session.commit()
+    return account.id
+
+
+def test_money_round_trips_exactly(session: Session) -> None:
+    account_id = _user_with_account(session)
+    account = repo.get_owned_account(session, "u1", account_id)
+    account.cash_balance = Decimal("12345678.9123")
+    repo.add_position(
+        session, account, PositionCreate(symbol="VOO", quantity=Decimal("0.12345678"))
+    )
+    session.commit()
+    session.expire_all()
+    reloaded = repo.get_owned_account(session, "u1", account_id)
+    assert reloaded.cash_balance == Decimal("12345678.9123")
+    assert reloaded.positions[0].quantity == Decimal("0.12345678")
+
+
+def test_unknown_symbol_creates_unclassified_instrument(session: Session) -> None:
+    account_id = _user_with_account(session)
+    account = repo.get_owned_account(session, "u1", account_id)
+    repo.add_position(session, account, PositionCreate(symbol="zzzz", quantity=Decimal(3)))
+    session.commit()
+    instrument = session.get(Instrument, "ZZZZ")
+    assert instrument is not None
+    assert instrument.current_price is None
+    assert instrument.instrument_type is None
+    assert not repo.is_classified(instrument)
+
+
+def test_duplicate_symbol_in_account_is_a_conflict_and_changes_nothing(session: Session) -> None:
+    account_id = _user_with_account(session)
+    account = repo.get_owned_account(session, "u1", account_id)
+    repo.add_position(session, account, PositionCreate(symbol="SPY", quantity=Decimal(1)))
+    session.commit()
+    with pytest.raises(ConflictError) as err:
+        repo.add_position(session, account, PositionCreate(symbol="SPY", quantity=Decimal(2)))
+    assert err.value.field == "symbol"
+    session.rollback()
+    quantities = session.scalars(select(Position.quantity)).all()
+    assert quantities == [Decimal(1)]
+
+
+def test_ownership_checks(session: Session) -> None:
+    account_id = _user_with_account(session, "alice")
+    repo.create_user(session, UserCreate(id="bob"))
+    with pytest.raises(ForbiddenError):
+        repo.get_owned_account(session, "bob", account_id)
+    with pytest.raises(NotFoundError):
+        repo.get_owned_account(session, "alice", uuid.uuid4())
+    job = repo.create_job(session, "alice", "portfolio_analysis")
+    with pytest.raises(ForbiddenError):
+        repo.get_owned_job(session, "bob", job.id)
+
+
+def test_deleting_account_cascades_positions(session: Session) -> None:
+    account_id = _user_with_account(session)
+    account = repo.get_owned_account(session, "u1", account_id)
+    repo.add_position(session, account, PositionCreate(symbol="SPY", quantity=Decimal(1)))
+    session.commit()
+    repo.delete_account(session, account)
+    session.commit()
+    assert session.scalars(select(Position)).all() == []
+
+
+def test_deleting_user_removes_everything_they_own(session: Session) -> None:
+    account_id = _user_with_account(session)
+    account = repo.get_owned_account(session, "u1", account_id)
+    repo.add_position(session, account, PositionCreate(symbol="SPY", quantity=Decimal(1)))
+    job_id = repo.create_job(session, "u1", "portfolio_analysis").id
+    repo.append_event(session, job_id, JobEventCreate(agent="planner", kind="started", message="x"))
+    session.commit()
+    repo.delete_user(session, "u1")
+    session.commit()
+    session.expire_all()
+    assert repo.get_user(session, "u1") is None
+    assert session.scalars(select(Position)).all() == []
+    assert repo.get_job(session, job_id) is None
+
+
+def test_update_user_validated_targets(session: Session) -> None:
+    repo.create_user(session, UserCreate(id="u1"))
+    user = repo.require_user(session, "u1")
+    repo.update_user(
+        session,
+        user,
+        UserUpdate(current_age=50, asset_class_targets={"equity": 60, "fixed_income": 40}),
+    )
+    session.commit()
+    session.expire_all()
+    reloaded = repo.require_user(session, "u1")
+    assert reloaded.current_age == 50
+    assert reloaded.asset_class_targets == {"equity": 60, "fixed_income": 40}
+
+
+def test_events_get_consecutive_sequence_numbers(session: Session) -> None:
+    repo.create_user(session, UserCreate(id="u1"))
+    job = repo.create_job(session, "u1", "portfolio_analysis")
+    for kind in ("started", "tool", "completed"):
+        repo.append_event(
+            session, job.id, JobEventCreate(agent="reporter", kind=kind, message=kind)
+        )
+    session.commit()
+    events = repo.list_events(session, job.id)
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert [e.seq for e in repo.list_events(session, job.id, after=2)] == [3]
+
+
+def test_classify_instrument_stores_breakdowns(session: Session) -> None:
+    instrument = repo.ensure_instrument(session, "NEWX")
+    repo.classify_instrument(
+        session,
+        instrument,
+        InstrumentClassification(
+            name="New X Fund",
+            instrument_type="etf",
+            allocation_asset_class={"equity": 100},
+            allocation_regions={"europe": 100},
+            allocation_sectors={"technology": 60, "healthcare": 40},
+        ),
+        "user",
+    )
+    session.commit()
+    session.expire_all()
+    stored = repo.require_instrument(session, "newx")
+    assert stored.allocation_sectors == {"technology": 60, "healthcare": 40}
+    assert stored.classification_source == "user"
+
+
+def test_search_instruments_prefers_symbol_prefix(engine: Engine) -> None:
+    seed(engine)
+    with session_scope(engine) as session:
+        symbols = [i.symbol for i in repo.search_instruments(session, "v")]
+        starts = [s.startswith("V") for s in symbols]
+        assert starts == sorted(starts, reverse=True), symbols
+        assert {"VEA", "VNQ", "VWO"} <= set(symbols)
+        assert repo.search_instruments(session, "spy")[0].symbol == "SPY"
+        by_name = [i.symbol for i in repo.search_instruments(session, "gold")]
+        assert by_name == ["GLD"]
+
+
+def test_load_portfolio_uses_a_bounded_number_of_queries(engine: Engine) -> None:
+    seed(engine)
+    with session_scope(engine) as session:
+        user = repo.create_user(session, UserCreate(id="big"))
+        for n in range(6):
+            account = repo.create_account(
+                session, user.id, AccountCreate(account_name=f"A{n}", account_type="taxable")
+            )
+            for symbol in ("SPY", "AGG", "VEA", "VWO", "GLD"):
+                repo.add_position(session, account, PositionCreate(symbol=symbol, quantity=1))
+
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with session_scope(engine) as session:
+            snapshot = repo.load_portfolio(session, "big")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(snapshot.accounts) == 6
+    assert sum(len(a.positions) for a in snapshot.accounts) == 30
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 4, selects
