@@ -79,6 +79,40 @@ def db_reset(
     _print_counts(reset(get_engine(), demo=demo))
 
 
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="Interface to bind (default ALEX_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default ALEX_PORT, 8000)."),
+) -> None:
+    """Serve the API, the web app and, with ALEX_QUEUE=local, the in-process job workers."""
+    from alex.api.server import serve as run_server
+
+    run_server(get_settings(), host=host, port=port)
+
+
+@app.command("worker")
+def worker(
+    concurrency: int = typer.Option(1, min=1, max=64, help="Jobs run at once by this process."),
+) -> None:
+    """Run jobs from the queue (the jobs table with ALEX_QUEUE=postgres, SQS with
+    ALEX_QUEUE=sqs) until SIGTERM; the first signal lets running jobs finish."""
+    from alex.jobs.postgres import worker_main
+
+    worker_main(get_settings(), concurrency=concurrency)
+
+
+@app.command("analyze")
+def analyze(
+    user: str = typer.Option(..., "--user", "-u", help="User id to analyse, e.g. demo."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored job as JSON."),
+) -> None:
+    """Run a full analysis for USER in this process, streaming the agents' events, then
+    print the report (or, with --json, the stored job)."""
+    from alex.agents.analyze import analyze as run_analyze
+
+    raise typer.Exit(run_analyze(user, as_json=as_json))
+
+
 def _print_counts(counts: object) -> None:
     from dataclasses import asdict, is_dataclass
 

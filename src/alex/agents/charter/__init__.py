@@ -1,0 +1,1 @@
+"""Charter: chooses and titles the charts built by the finance chart builders."""

@@ -1,0 +1,151 @@
+"""Job events: the real, ordered record of what each agent did. The live UI animates agent
+cards only from these rows, and the cost report sums their tokens and cost.
+
+Every event is written in its own short transaction, so a reader polling `events?after=n`
+sees it the moment it is recorded."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from agents import Agent, ItemHelpers, ModelResponse, RunContextWrapper, RunHooks, Tool, Usage
+from sqlalchemy import Engine
+
+from alex.db import repository as repo
+from alex.db.session import session_scope
+from alex.schemas import AgentName, EventKind, JobEventCreate, JobEventRead
+
+logger = logging.getLogger(__name__)
+
+EventListener = Callable[[JobEventRead], None]
+_MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Tokens and cost one agent run consumed, as the model reported them."""
+
+    requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: Decimal | None = Decimal("0")
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_known": self.cost_usd is not None,
+        }
+
+
+class EventRecorder:
+    """Appends job events for one job; optionally tells a listener (the CLI streams them)."""
+
+    def __init__(
+        self, engine: Engine, job_id: uuid.UUID, *, listener: EventListener | None = None
+    ) -> None:
+        self.engine = engine
+        self.job_id = job_id
+        self.listener = listener
+
+    def record(
+        self,
+        agent: AgentName,
+        kind: EventKind,
+        message: str,
+        *,
+        data: dict[str, Any] | None = None,
+        usage: UsageReport | None = None,
+    ) -> JobEventRead:
+        if len(message) > _MAX_MESSAGE:
+            message = message[: _MAX_MESSAGE - 1] + "…"
+        payload = dict(data or {})
+        if usage is not None:
+            payload["usage"] = usage.as_data()
+        event = JobEventCreate(
+            agent=agent,
+            kind=kind,
+            message=message,
+            data=payload or None,
+            tokens_in=usage.tokens_in if usage else 0,
+            tokens_out=usage.tokens_out if usage else 0,
+            cost_usd=(usage.cost_usd or Decimal("0")) if usage else Decimal("0"),
+        )
+        with session_scope(self.engine) as session:
+            row = repo.append_event(session, self.job_id, event)
+            read = JobEventRead.model_validate(row)
+        logger.debug(
+            "%s %s: %s", agent, kind, message, extra={"job_id": str(self.job_id), "agent": agent}
+        )
+        if self.listener is not None:
+            self.listener(read)
+        return read
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    name: str
+    output: str
+
+    def parsed(self) -> Any:
+        try:
+            return json.loads(self.output)
+        except ValueError:
+            return self.output
+
+
+class EventHooks(RunHooks[Any]):
+    """Run hooks shared by every agent: a `tool` event per tool call (what the UI shows as
+    "tool in use"), the tool outputs kept for the grounding check, and the token usage of every
+    model call summed, including calls whose answer was later rejected."""
+
+    def __init__(self, recorder: EventRecorder, agent: AgentName) -> None:
+        self.recorder = recorder
+        self.agent: AgentName = agent
+        self.usage = Usage()
+        self.tool_outputs: list[ToolOutput] = []
+        self.last_text = ""
+
+    async def on_llm_end(
+        self, context: RunContextWrapper[Any], agent: Agent[Any], response: ModelResponse
+    ) -> None:
+        self.usage.add(response.usage)
+        texts = [ItemHelpers.extract_last_text(item) or "" for item in response.output]
+        if any(texts):
+            self.last_text = "".join(texts)
+
+    async def on_tool_start(
+        self, context: RunContextWrapper[Any], agent: Agent[Any], tool: Tool
+    ) -> None:
+        arguments = getattr(context, "tool_arguments", None)
+        self.recorder.record(
+            self.agent,
+            "tool",
+            f"Using {tool.name}",
+            data={"tool": tool.name, "arguments": _arguments(arguments)},
+        )
+
+    async def on_tool_end(
+        self, context: RunContextWrapper[Any], agent: Agent[Any], tool: Tool, result: object
+    ) -> None:
+        self.tool_outputs.append(ToolOutput(tool.name, str(result)))
+
+    def outputs(self) -> list[Any]:
+        return [item.parsed() for item in self.tool_outputs]
+
+
+def _arguments(raw: Any) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}

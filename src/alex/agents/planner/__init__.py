@@ -1,0 +1,1 @@
+"""Planner: the manager that runs an analysis job end to end."""

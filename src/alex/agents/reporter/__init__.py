@@ -1,0 +1,1 @@
+"""Reporter: writes the markdown portfolio report from the finance engines' facts (tools)."""

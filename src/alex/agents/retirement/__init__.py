@@ -1,0 +1,1 @@
+"""Retirement: runs the Monte Carlo (and scenarios) through tools and explains it."""

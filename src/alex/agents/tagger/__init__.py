@@ -1,0 +1,1 @@
+"""Tagger: classifies unclassified instruments (structured output, no tools)."""

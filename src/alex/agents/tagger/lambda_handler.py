@@ -1,0 +1,33 @@
+"""AWS Lambda entry point for the tagger: `{"job_id": "…", "symbol": "ARKK"}` → classify the
+instrument (stored only when valid; an unknown instrument stays unclassified) and record the
+events on the job. Returns the outcome; raises on infrastructure failures."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alex.agents.events import EventRecorder
+from alex.agents.lambdas import job_id_from
+from alex.agents.tagger.agent import tag_symbol
+from alex.core.errors import ValidationFailedError
+from alex.db import repository as repo
+from alex.db.session import get_engine, session_scope
+from alex.schemas import InstrumentRead
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    job_id = job_id_from(event)
+    symbol = str(event.get("symbol", "")).strip().upper()
+    if not symbol:
+        raise ValidationFailedError("the event needs a 'symbol'", field="symbol")
+    engine = get_engine()
+    with session_scope(engine) as session:
+        instrument = InstrumentRead.model_validate(repo.require_instrument(session, symbol))
+    outcome = asyncio.run(tag_symbol(engine, job_id, instrument, EventRecorder(engine, job_id)))
+    return {
+        "symbol": outcome.symbol,
+        "classified": outcome.classified,
+        "reason": outcome.reason,
+        "attempts": outcome.attempts,
+    }

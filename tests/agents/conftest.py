@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from alex.db import repository as repo
+from alex.db.seed import seed
+from alex.db.session import session_scope
+from alex.schemas import JobEventRead, JobRead
+
+
+@pytest.fixture
+def demo_job(engine: Engine) -> uuid.UUID:
+    """The seeded demo portfolio and one pending analysis job for it."""
+    seed(engine)
+    with session_scope(engine) as session:
+        return repo.create_job(session, "demo", "portfolio_analysis", {}).id
+
+
+def load_job(engine: Engine, job_id: uuid.UUID) -> JobRead:
+    with session_scope(engine) as session:
+        return JobRead.model_validate(repo.require_job(session, job_id))
+
+
+def load_events(engine: Engine, job_id: uuid.UUID) -> list[JobEventRead]:
+    with session_scope(engine) as session:
+        return [JobEventRead.model_validate(e) for e in repo.list_events(session, job_id)]
+
+
+def kinds(events: list[JobEventRead], agent: str) -> list[str]:
+    return [e.kind for e in events if e.agent == agent]
+
+
+def first_seq(events: list[JobEventRead], agent: str, kind: str) -> int:
+    return next(e.seq for e in events if e.agent == agent and e.kind == kind)
+
+
+def section(job: JobRead, name: str) -> dict[str, Any]:
+    summary = job.summary_payload or {}
+    status: dict[str, Any] = summary["sections"][name]
+    return status

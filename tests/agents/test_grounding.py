@@ -1,0 +1,76 @@
+"""The grounding check: figures quoted in prose against the numbers tools returned."""
+
+from __future__ import annotations
+
+import pytest
+
+from alex.agents.grounding import (
+    check_grounding,
+    extract_figures,
+    fmt_fraction_pct,
+    fmt_money,
+    fmt_money_short,
+    fmt_pct,
+)
+
+TOOLS = [
+    {
+        "total_value": 302896.41,
+        "cash": "12100.0000",
+        "success_pct": 56.73,
+        "success_probability": 0.8731,
+        "years_until_retirement": 23,
+        "notes": ["$735.00 in unclassified holdings (ARKK) is modelled as equity."],
+        "slices": [{"key": "equity", "pct": 80.12}, {"key": "cash", "pct": -4.0}],
+    }
+]
+
+
+def test_extracts_money_percentages_and_years_in_text_order() -> None:
+    figures = extract_figures(
+        "Worth $1.2M (up 4.5%), $412k in bonds, retire in 23 years at age 65, drift +3.2 pp."
+    )
+    assert [(f.kind, f.value) for f in figures] == [
+        ("money", 1_200_000.0),
+        ("percent", 4.5),
+        ("money", 412_000.0),
+        ("years", 23.0),
+        ("years", 65.0),
+        ("percent", 3.2),
+    ]
+    assert figures[0].tolerance == pytest.approx(50_000)
+    assert figures[2].tolerance == pytest.approx(500)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Your portfolio is worth {fmt_money(302896.41)}.",
+        f"Your portfolio is worth {fmt_money_short(302896.41)}.",
+        "Your portfolio is worth $0.3 million.",
+        f"Equity is {fmt_pct(80.12)} of it; cash {fmt_pct(4.0)}.",
+        f"Success: {fmt_fraction_pct(0.8731)} ({fmt_pct(56.73, 2)} in the other plan).",
+        "Cash of $12,100 and $735 in ARKK; 23 years to go.",
+        "No figures at all, just 13 holdings in 3 accounts.",
+    ],
+)
+def test_figures_from_tools_pass(text: str) -> None:
+    result = check_grounding(text, TOOLS)
+    assert result.grounded, result.unmatched
+
+
+@pytest.mark.parametrize(
+    ("text", "unmatched"),
+    [
+        ("Your portfolio is worth $302,000.", ["$302,000"]),  # whole dollars claimed: off by $896
+        ("Expect 12.5% a year.", ["12.5%"]),
+        ("Equity is 80.3% of it.", ["80.3%"]),
+        ("You have 25 years to go.", ["25 years"]),
+        ("Worth $2M, and $1.2M in bonds.", ["$2M", "$1.2M"]),
+    ],
+)
+def test_invented_figures_are_flagged(text: str, unmatched: list[str]) -> None:
+    result = check_grounding(text, TOOLS)
+    assert not result.grounded
+    assert result.unmatched == unmatched
+    assert result.checked - result.matched == len(unmatched)

@@ -1,0 +1,122 @@
+"""Shared runtime pieces: the model factory, the offline analyst as an SDK `Model`, tracing
+that exports nothing unless configured, and the Lambda handlers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from agents import Agent, Runner, function_tool, set_trace_processors
+from agents.extensions.models.litellm_model import LitellmModel
+from agents.tracing import add_trace_processor
+from sqlalchemy import Engine
+
+from alex.agents.charter.lambda_handler import handler as charter_handler
+from alex.agents.model import build_model, build_model_settings, usage_report
+from alex.agents.observability import RecordingProcessor, configure_tracing, reset_tracing
+from alex.agents.offline import OfflineAnalyst, OfflineTurn, PlannedCall
+from alex.agents.planner.lambda_handler import handler as planner_handler
+from alex.core.config import Settings, get_settings
+from alex.core.errors import ValidationFailedError
+from alex.jobs.execute import execute_job
+from tests.agents.conftest import load_job
+
+
+def _write(turn: OfflineTurn) -> str:
+    return f"total is {turn.result('get_total')['total']}"
+
+
+def _plan(turn: OfflineTurn) -> list[PlannedCall]:
+    return [PlannedCall("get_total"), PlannedCall("not_a_tool")]
+
+
+@function_tool
+def get_total() -> str:
+    """The total."""
+    return json.dumps({"total": 42})
+
+
+async def test_offline_analyst_drives_the_agents_tools() -> None:
+    model = OfflineAnalyst(write=_write, plan=_plan)
+    agent = Agent(name="probe", instructions="x", tools=[get_total], model=model)
+
+    result = await Runner.run(agent, "what is the total?")
+
+    assert result.final_output == "total is 42"
+    assert model.turns == 2  # tool call, then the answer written from its JSON result
+    calls = [i for i in result.new_items if i.type == "tool_call_item"]
+    assert len(calls) == 1  # unknown tools are never called
+
+
+async def test_offline_analyst_streams_the_same_answer() -> None:
+    agent = Agent(
+        name="probe",
+        instructions="x",
+        tools=[get_total],
+        model=OfflineAnalyst(write=_write, plan=_plan),
+    )
+    result = Runner.run_streamed(agent, "what is the total?")
+    async for _ in result.stream_events():
+        pass
+    assert result.final_output == "total is 42"
+
+
+def test_model_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(build_model(write=_write), OfflineAnalyst)
+
+    settings = Settings(model="bedrock/amazon.nova-pro-v1:0", bedrock_region="eu-west-1")
+    model = build_model(write=_write, settings=settings)
+    assert isinstance(model, LitellmModel) and model.model == "bedrock/amazon.nova-pro-v1:0"
+    model_settings = build_model_settings(settings)
+    assert model_settings.extra_args == {"aws_region_name": "eu-west-1"}
+    assert model_settings.retry is not None
+    assert model_settings.retry.max_retries == settings.model_max_retries
+    assert model_settings.retry.policy is not None
+
+
+def test_usage_is_priced_from_the_bundled_cost_map() -> None:
+    from agents import Usage
+
+    usage = Usage(requests=2, input_tokens=1000, output_tokens=500, total_tokens=1500)
+    offline = usage_report(usage, Settings())
+    assert (offline.tokens_in, offline.tokens_out, offline.cost_usd) == (1000, 500, 0)
+    priced = usage_report(usage, Settings(model="openai/gpt-4o-mini"))
+    assert priced.cost_usd is not None and priced.cost_usd > 0
+    unknown = usage_report(usage, Settings(model="openai/no-such-model"))
+    assert unknown.cost_usd is None and unknown.as_data()["cost_known"] is False
+
+
+async def test_one_trace_per_job_and_nothing_exported_by_default(
+    engine: Engine, demo_job: uuid.UUID
+) -> None:
+    reset_tracing()
+    assert configure_tracing(get_settings()) == "off"
+    recorder = RecordingProcessor()
+    add_trace_processor(recorder)
+    try:
+        await execute_job(demo_job, engine=engine)
+    finally:
+        set_trace_processors([])
+    traces = [t for t in recorder.traces if t.name == "Alex portfolio analysis"]
+    assert len(traces) == 1
+    exported = traces[0].export() or {}
+    assert exported.get("group_id") == str(demo_job)
+    agent_spans = {
+        s.span_data.name
+        for s in recorder.spans
+        if s.span_data.type == "agent"  # type: ignore[attr-defined]
+    }
+    assert {"tagger", "reporter", "charter", "retirement", "planner"} <= agent_spans
+    assert all(s.trace_id == traces[0].trace_id for s in recorder.spans)
+
+
+def test_lambda_handlers(engine: Engine, demo_job: uuid.UUID) -> None:
+    result = charter_handler({"job_id": str(demo_job)})
+    assert result["status"] == "completed"
+    assert load_job(engine, demo_job).charts_payload is not None
+
+    assert planner_handler({"job_id": str(demo_job)}) == {"job_id": str(demo_job)}
+    assert load_job(engine, demo_job).status == "completed"
+    with pytest.raises(ValidationFailedError):
+        planner_handler({"job": "nope"})

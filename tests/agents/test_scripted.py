@@ -1,0 +1,204 @@
+"""The pipeline with scripted models behind the SDK `Model` interface: invented figures are
+flagged, a failing specialist does not sink the job, a crash leaves the job retryable, and
+the specialists really overlap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+from agents import Model
+from agents.testing import ModelCall, ModelStep, ScriptedModel, assistant_message, function_call
+from sqlalchemy import Engine
+
+from alex.agents.planner.agent import AnalysisInterruptedError, run_analysis
+from alex.core.config import Settings
+from alex.db import repository as repo
+from alex.db.session import session_scope
+from alex.schemas import AgentName
+from tests.agents.conftest import first_seq, kinds, load_events, load_job, section
+from tests.agents.test_tagger import VALID
+
+
+async def _run(engine: Engine, job_id: uuid.UUID, **models: Model) -> None:
+    overrides: dict[AgentName, Model] = dict(models)  # type: ignore[arg-type]
+    await run_analysis(job_id, engine=engine, models=overrides)
+
+
+def _reply(text: str) -> list[Any]:
+    return [assistant_message(text)]
+
+
+async def test_invented_figure_is_flagged_by_grounding(engine: Engine, demo_job: uuid.UUID) -> None:
+    reporter = ScriptedModel(
+        [
+            [function_call("get_portfolio_overview", {}, call_id="c1")],
+            _reply(
+                "## Summary\n\nYour portfolio of $302,896 should return 12.5% a year, "
+                "reaching $2,000,000 in 23 years."
+            ),
+        ]
+    )
+
+    await _run(engine, demo_job, reporter=reporter)
+
+    job = load_job(engine, demo_job)
+    assert job.status == "completed"
+    assert job.report_payload is not None
+    grounding = job.report_payload["grounding"]
+    assert grounding["grounded"] is False
+    assert grounding["unmatched"] == ["12.5%", "$2,000,000"]  # the total and 23 years match
+    assert job.summary_payload is not None
+    assert job.summary_payload["grounding"]["grounded"] is False
+    assert section(job, "report") == {"status": "completed", "error": None, "grounded": False}
+    completed = [e for e in load_events(engine, demo_job) if e.agent == "reporter"][-1]
+    assert completed.kind == "completed"
+    assert completed.data is not None and completed.data["grounding"]["grounded"] is False
+
+
+async def test_failing_charter_leaves_the_other_sections(
+    engine: Engine, demo_job: uuid.UUID
+) -> None:
+    charter = ScriptedModel([RuntimeError("model exploded")])
+
+    await _run(engine, demo_job, charter=charter)
+
+    job = load_job(engine, demo_job)
+    assert job.status == "completed"
+    assert job.charts_payload is None
+    assert job.report_payload is not None and job.retirement_payload is not None
+    status = section(job, "charts")
+    assert status["status"] == "failed" and "model exploded" in status["error"]
+    events = load_events(engine, demo_job)
+    assert kinds(events, "charter") == ["started", "failed"]
+    assert events[-1].kind == "completed" and "without: charts" in events[-1].message
+
+
+async def test_every_section_failing_fails_the_job(engine: Engine, demo_job: uuid.UUID) -> None:
+    await _run(
+        engine,
+        demo_job,
+        reporter=ScriptedModel([ValueError("bad reporter")]),
+        charter=ScriptedModel([ValueError("bad charter")]),
+        retirement=ScriptedModel([ValueError("bad retirement")]),
+    )
+
+    job = load_job(engine, demo_job)
+    assert job.status == "failed"
+    assert job.error_message is not None
+    assert "bad reporter" in job.error_message and "bad retirement" in job.error_message
+
+
+async def test_crash_leaves_job_retryable_and_rerun_does_not_duplicate(
+    engine: Engine, demo_job: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_complete = repo.complete_job
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("worker lost its database connection")
+
+    monkeypatch.setattr(repo, "complete_job", crash)
+    with pytest.raises(ConnectionError):
+        await _run(engine, demo_job)
+
+    crashed = load_job(engine, demo_job)
+    assert crashed.status == "running"  # not failed: the queue will retry it
+    assert crashed.completed_at is None
+    assert crashed.report_payload is not None  # sections stored as they landed
+    assert load_events(engine, demo_job)[-1].data == {"interrupted": True}
+
+    monkeypatch.setattr(repo, "complete_job", real_complete)
+    await _run(engine, demo_job)
+
+    job = load_job(engine, demo_job)
+    assert job.status == "completed"
+    assert job.report_payload == crashed.report_payload  # overwritten, not appended
+    assert job.charts_payload == crashed.charts_payload
+    assert job.retirement_payload == crashed.retirement_payload
+    with session_scope(engine) as session:
+        assert len(repo.list_jobs(session, "demo")) == 1
+    events = load_events(engine, demo_job)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert kinds(events, "planner").count("started") == 2
+    assert kinds(events, "planner").count("completed") == 1
+
+
+def _slow(output: list[Any], delay: float = 0.05) -> ModelStep:
+    async def respond(call: ModelCall) -> list[Any]:
+        await asyncio.sleep(delay)
+        return output
+
+    return ModelStep.respond(respond)
+
+
+async def test_specialists_run_concurrently(engine: Engine, demo_job: uuid.UUID) -> None:
+    charts = {"charts": [{"key": "asset_class_donut", "title": "Mix", "description": "Mix."}]}
+    models: dict[str, Model] = {
+        "reporter": ScriptedModel(
+            [
+                _slow([function_call("get_allocation", {}, call_id="r1")]),
+                _slow(_reply("## Summary\n\nA short report.")),
+            ]
+        ),
+        "charter": ScriptedModel([_slow(_reply(json.dumps(charts)), delay=0.1)]),
+        "retirement": ScriptedModel(
+            [
+                _slow([function_call("run_base_projection", {}, call_id="t1")]),
+                _slow(_reply("## Retirement outlook\n\nSee the chart.")),
+            ]
+        ),
+    }
+
+    await _run(engine, demo_job, **models)
+
+    assert load_job(engine, demo_job).status == "completed"
+    events = load_events(engine, demo_job)
+    started = [first_seq(events, a, "started") for a in ("reporter", "charter", "retirement")]
+    finished = [first_seq(events, a, "completed") for a in ("reporter", "charter", "retirement")]
+    # Every specialist started before any finished, and their work interleaved.
+    assert max(started) < min(finished)
+    tools = [e.agent for e in events if e.kind == "tool" and e.agent != "planner"]
+    assert tools == ["reporter", "retirement"] or tools == ["retirement", "reporter"]
+    assert first_seq(events, "reporter", "tool") < min(finished)
+    assert first_seq(events, "retirement", "tool") < min(finished)
+    for model in models.values():
+        assert isinstance(model, ScriptedModel)
+        model.assert_complete()
+
+
+async def test_tagger_classification_feeds_the_analysis(
+    engine: Engine, demo_job: uuid.UUID
+) -> None:
+    tagger = ScriptedModel(
+        [_reply(json.dumps({"known": True, "reason": "ARK ETF", "classification": VALID}))]
+    )
+
+    await _run(engine, demo_job, tagger=tagger)
+
+    job = load_job(engine, demo_job)
+    assert job.status == "completed"
+    assert job.summary_payload is not None
+    assert job.summary_payload["data_quality"]["unclassified_symbols"] == []
+    assert job.summary_payload["data_quality"]["coverage_pct"] == 100.0
+    assert job.summary_payload["grounding"]["grounded"] is True
+
+
+async def test_timeouts_everywhere_leave_the_job_for_the_queue_to_retry(
+    engine: Engine, demo_job: uuid.UUID
+) -> None:
+    slow = {
+        name: ScriptedModel([_slow(_reply("late"), delay=5)])
+        for name in ("reporter", "charter", "retirement")
+    }
+    settings = Settings(agent_timeout_seconds=0.2)
+
+    with pytest.raises(AnalysisInterruptedError, match="time limit"):
+        await run_analysis(demo_job, engine=engine, models=slow, settings=settings)  # type: ignore[arg-type]
+
+    job = load_job(engine, demo_job)
+    assert job.status == "running" and job.error_message is None
+    events = load_events(engine, demo_job)
+    assert {e.agent for e in events if e.kind == "failed"} == {"reporter", "charter", "retirement"}
