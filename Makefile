@@ -1,25 +1,40 @@
-# Alex: `make up` serves the app on http://localhost:8000; `make test` runs every check.
+# Alex. `make up` serves the app on http://localhost:8000; `make test` runs every check.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
 PYTEST_WORKERS ?= 2
+FRONTEND_SOURCES := $(shell find frontend/pages frontend/components frontend/lib frontend/styles \
+	frontend/public -type f 2>/dev/null) frontend/package-lock.json frontend/next.config.ts
 
-.PHONY: up test lint typecheck pytest uv deps db serve clean
+.PHONY: up serve test lint typecheck pytest frontend frontend-test deps uv clean
 
+# --- setup -------------------------------------------------------------------------------
 uv:
-	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || \
-		(echo "installing uv" && python3 -m pip install --user --quiet uv)
+	@command -v uv >/dev/null 2>&1 || { echo "installing uv"; python3 -m pip install --user --quiet uv; }
 
 deps: uv
 	@$(UV) sync --frozen --quiet
 
-db: deps
-	@$(UV) run alex db seed
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
-up: db
-	@echo
-	@echo "Alex database is ready (demo user: 'demo')."
-	@echo "Try:  uv run alex --help"
+# Rebuilt only when a source file is newer than the last build.
+frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+	@touch $@
 
+frontend: frontend/out/index.html
+
+# --- run ---------------------------------------------------------------------------------
+up: deps frontend
+	$(UV) run alex db seed
+	@echo "Alex is starting on http://localhost:8000 (demo user: 'demo'; Ctrl-C stops it)"
+	$(UV) run alex serve
+
+serve: deps
+	$(UV) run alex serve
+
+# --- checks ------------------------------------------------------------------------------
 lint: deps
 	$(UV) run ruff check src tests benchmarks
 	$(UV) run ruff format --check src tests benchmarks
@@ -27,10 +42,13 @@ lint: deps
 typecheck: deps
 	$(UV) run mypy src
 
-pytest: deps
+frontend-test: frontend/node_modules/.package-lock.json
+	cd frontend && npm run typecheck && npm test
+
+pytest: deps frontend
 	$(UV) run pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
-test: lint typecheck pytest
+test: lint typecheck frontend-test pytest
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache frontend/out frontend/.next

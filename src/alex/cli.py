@@ -83,11 +83,12 @@ def db_reset(
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default ALEX_HOST)."),
     port: int | None = typer.Option(None, help="Port (default ALEX_PORT, 8000)."),
+    workers: int = typer.Option(1, min=1, max=32, help="Server processes."),
 ) -> None:
     """Serve the API, the web app and, with ALEX_QUEUE=local, the in-process job workers."""
     from alex.api.server import serve as run_server
 
-    run_server(get_settings(), host=host, port=port)
+    run_server(get_settings(), host=host, port=port, workers=workers)
 
 
 @app.command("worker")

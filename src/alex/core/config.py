@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     clerk_issuer: str = ""
     clerk_authorized_parties: list[str] = Field(default_factory=list)
     demo_login_enabled: bool = True
+    clerk_publishable_key: str = ""
+    jwks_cache_seconds: float = Field(default=3600.0, gt=0)
 
     # --- queue ---
     queue: Literal["local", "postgres", "sqs"] = "local"
@@ -54,6 +56,9 @@ class Settings(BaseSettings):
     sqs_queue_url: str = ""
     aws_region: str = "us-east-1"
     aws_endpoint_url: str = ""
+    # Diagnostic/test aid: a worker holds each claimed job (lease heartbeating) this long before
+    # running it, so crash-recovery tests can kill a worker mid-job. Keep 0 in real use.
+    worker_job_delay_seconds: float = Field(default=0.0, ge=0, le=3600)
 
     # --- API ---
     host: str = "127.0.0.1"

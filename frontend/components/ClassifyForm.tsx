@@ -1,0 +1,56 @@
+import { useState, type FormEvent } from "react";
+import { AllocationEditor } from "@/components/ProfileForm";
+import { Button, SelectField, TextField } from "@/components/ui";
+import { api, ApiError } from "@/lib/api";
+import { allocationError, ASSET_CLASSES, fromForm, REGIONS, SECTORS, toForm, type Weights } from "@/lib/allocation";
+import { label } from "@/lib/format";
+
+const TYPES = ["etf", "mutual_fund", "stock", "bond", "bond_fund", "commodity", "reit"];
+
+/** Classify an unclassified instrument: asset class, regions and sectors, each totalling 100. */
+export function ClassifyForm({ symbol, name: initialName, onDone, onCancel }: { symbol: string; name?: string; onDone: () => void; onCancel: () => void }) {
+  const [name, setName] = useState(initialName && initialName !== symbol ? initialName : "");
+  const [type, setType] = useState("stock");
+  const [assets, setAssets] = useState<Weights>(toForm(ASSET_CLASSES, { equity: 100 }));
+  const [regions, setRegions] = useState<Weights>(toForm(REGIONS, { north_america: 100 }));
+  const [sectors, setSectors] = useState<Weights>(toForm(SECTORS, {}));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const invalid = !name.trim() || !!allocationError(assets) || !!allocationError(regions) || !!allocationError(sectors);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`/api/instruments/${encodeURIComponent(symbol)}/classification`, {
+        method: "PUT",
+        body: { name: name.trim(), instrument_type: type, allocation_asset_class: fromForm(assets), allocation_regions: fromForm(regions), allocation_sectors: fromForm(sectors) },
+      });
+      onDone();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="space-y-4" aria-label={`Classify ${symbol}`}>
+      <p className="text-sm text-slate-600">Alex never invents a breakdown for an unknown instrument. Tell it what <strong className="font-mono">{symbol}</strong> holds — or leave it and the Tagger agent will classify it during the next analysis.</p>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField label="Instrument name" name="instrument_name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Acme Corp." error={error?.fieldMessage("name")} />
+        <SelectField label="Instrument type" name="instrument_type" value={type} onChange={(e) => setType(e.target.value)}>
+          {TYPES.map((t) => <option key={t} value={t}>{label(t)}</option>)}
+        </SelectField>
+      </div>
+      <AllocationEditor legend="Asset class" keys={ASSET_CLASSES} value={assets} onChange={setAssets} testId="classify-asset" serverError={error?.fieldMessage("allocation_asset_class")} />
+      <AllocationEditor legend="Regions" keys={REGIONS} value={regions} onChange={setRegions} testId="classify-region" serverError={error?.fieldMessage("allocation_regions")} />
+      <AllocationEditor legend="Sectors" keys={SECTORS} value={sectors} onChange={setSectors} testId="classify-sector" serverError={error?.fieldMessage("allocation_sectors")} />
+      {error && !error.fields.length && <p role="alert" className="text-sm text-bad">{error.message}</p>}
+      <div className="flex justify-end gap-2">
+        <Button type="button" variant="secondary" onClick={onCancel}>Cancel</Button>
+        <Button type="submit" busy={busy} disabled={invalid}>Save classification</Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,86 @@
+// The one HTTP client: relative /api URLs (same origin), bearer token on every call,
+// a 401 clears the session and sends the user to sign-in.
+import { ApiError, parseErrorBody } from "./errors";
+import { clearToken, getToken } from "./token";
+
+export { ApiError } from "./errors";
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  body?: unknown;
+  query?: Query;
+  /** Raw text body (CSV import). */
+  text?: string;
+  /** Do not redirect to sign-in on 401 (the sign-in call itself). */
+  noAuthRedirect?: boolean;
+  signal?: AbortSignal;
+}
+
+let redirecting = false;
+
+function onUnauthorized(): void {
+  clearToken();
+  if (typeof window === "undefined" || redirecting) return;
+  const path = window.location.pathname;
+  if (path.startsWith("/signin") || path.startsWith("/signup")) return;
+  redirecting = true;
+  const next = encodeURIComponent(path + window.location.search);
+  window.location.assign(`/signin/?next=${next}`);
+}
+
+export function buildUrl(path: string, query?: Query): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== null && v !== "") qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = await getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined;
+  if (opts.text !== undefined) {
+    headers["Content-Type"] = "text/csv";
+    body = opts.text;
+  } else if (opts.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, opts.query), {
+      method: opts.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if ((err as Error).name === "AbortError") throw err;
+    throw new ApiError(0, "Cannot reach the Alex server. Check that it is running.");
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    if (res.status === 401 && !opts.noAuthRedirect) onUnauthorized();
+    const err = parseErrorBody(res.status, data, `${res.status} ${res.statusText || "request failed"}`);
+    if (res.status === 429) {
+      const ra = Number(res.headers.get("Retry-After"));
+      throw new ApiError(429, err.message, err.fields, Number.isFinite(ra) ? ra : null);
+    }
+    throw err;
+  }
+  return data as T;
+}

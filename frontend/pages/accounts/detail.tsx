@@ -1,0 +1,200 @@
+import Link from "next/link";
+import { useRouter } from "next/router";
+import { useState, type FormEvent } from "react";
+import { AccountForm } from "@/components/AccountForm";
+import { ClassifyForm } from "@/components/ClassifyForm";
+import { ImportCsv } from "@/components/ImportCsv";
+import { Layout, PageHeader } from "@/components/Layout";
+import { SymbolInput } from "@/components/SymbolInput";
+import { useToast } from "@/components/Toast";
+import { ButtonLink, Badge, Button, Card, ConfirmDialog, EmptyState, Modal, PageSkeleton, Stat, TextField } from "@/components/ui";
+import { api, ApiError } from "@/lib/api";
+import { label, money, pct, quantity } from "@/lib/format";
+import type { AccountDetail, Position } from "@/lib/types";
+import { useApi } from "@/lib/useApi";
+
+function AddPosition({ accountId, onAdded }: { accountId: string; onAdded: (p: Position) => void }) {
+  const [symbol, setSymbol] = useState("");
+  const [qty, setQty] = useState("");
+  const [cost, setCost] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, unknown> = { symbol: symbol.trim(), quantity: qty };
+      if (cost.trim()) body.cost_basis = cost;
+      const p = await api<Position>(`/api/accounts/${accountId}/positions`, { method: "POST", body });
+      setSymbol(""); setQty(""); setCost("");
+      onAdded(p);
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="Add position" className="grid items-start gap-3 sm:grid-cols-[1.4fr_1fr_1fr_auto]" data-testid="add-position">
+      <SymbolInput value={symbol} onChange={setSymbol} error={error?.fieldMessage("symbol")} />
+      <TextField label="Quantity" name="quantity" type="number" min={0} step="any" inputMode="decimal" value={qty} onChange={(e) => setQty(e.target.value)} error={error?.fieldMessage("quantity")} placeholder="e.g. 12.5" />
+      <TextField label="Cost basis (optional)" name="cost_basis" type="number" min={0} step="any" prefix="$" value={cost} onChange={(e) => setCost(e.target.value)} error={error?.fieldMessage("cost_basis")} />
+      <div className="sm:pt-5"><Button type="submit" busy={busy} disabled={!symbol.trim() || !(Number(qty) > 0)} className="w-full">Add position</Button></div>
+      {error && !error.fields.length && <p role="alert" className="text-sm text-bad sm:col-span-4">{error.message}</p>}
+    </form>
+  );
+}
+
+function EditPosition({ position, onDone, onCancel }: { position: Position; onDone: () => void; onCancel: () => void }) {
+  const [qty, setQty] = useState(String(Number(position.quantity)));
+  const [cost, setCost] = useState(position.cost_basis === null ? "" : String(Number(position.cost_basis)));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api(`/api/positions/${position.id}`, { method: "PATCH", body: { quantity: qty, cost_basis: cost.trim() ? cost : null } });
+      onDone();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="space-y-4" aria-label={`Edit ${position.symbol}`}>
+      <TextField label="Quantity" name="quantity" type="number" min={0} step="any" value={qty} onChange={(e) => setQty(e.target.value)} error={error?.fieldMessage("quantity")} />
+      <TextField label="Cost basis" name="cost_basis" type="number" min={0} step="any" prefix="$" value={cost} onChange={(e) => setCost(e.target.value)} error={error?.fieldMessage("cost_basis")} />
+      {error && !error.fields.length && <p role="alert" className="text-sm text-bad">{error.message}</p>}
+      <div className="flex justify-end gap-2"><Button type="button" variant="secondary" onClick={onCancel}>Cancel</Button><Button type="submit" busy={busy} disabled={!(Number(qty) > 0)}>Save</Button></div>
+    </form>
+  );
+}
+
+export default function AccountDetailPage() {
+  const router = useRouter();
+  const toast = useToast();
+  const id = typeof router.query.id === "string" ? router.query.id : null;
+  const detail = useApi<AccountDetail>(router.isReady && id ? `/api/accounts/${id}` : null);
+  const [editingAccount, setEditingAccount] = useState(false);
+  const [deletingAccount, setDeletingAccount] = useState(false);
+  const [editing, setEditing] = useState<Position | null>(null);
+  const [deleting, setDeleting] = useState<Position | null>(null);
+  const [classifying, setClassifying] = useState<Position | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  if (router.isReady && !id) return <Layout title="Account"><EmptyState title="No account selected" action={<ButtonLink href="/accounts/">Back to accounts</ButtonLink>} /></Layout>;
+  if (!detail.data) {
+    if (detail.error) {
+      const status = (detail.error as ApiError).status;
+      return <Layout title="Account"><EmptyState title={status === 404 || status === 403 ? "Account not found" : "Could not load the account"} action={<ButtonLink href="/accounts/">Back to accounts</ButtonLink>}>{status === 404 || status === 403 ? "It may have been deleted, or it belongs to someone else." : detail.error.message}</EmptyState></Layout>;
+    }
+    return <Layout title="Account"><PageSkeleton /></Layout>;
+  }
+  const a = detail.data;
+  const unclassified = a.positions.filter((p) => !p.classified);
+
+  const removeAccount = async () => {
+    setBusy(true);
+    try {
+      await api(`/api/accounts/${a.id}`, { method: "DELETE" });
+      toast.success(`Deleted ${a.account_name}`);
+      await router.push("/accounts/");
+    } catch (e) { toast.error(e); } finally { setBusy(false); }
+  };
+  const removePosition = async () => {
+    if (!deleting) return;
+    setBusy(true);
+    try {
+      await api(`/api/positions/${deleting.id}`, { method: "DELETE" });
+      toast.success(`Removed ${deleting.symbol}`);
+      setDeleting(null);
+      await detail.reload();
+    } catch (e) { toast.error(e); } finally { setBusy(false); }
+  };
+
+  return (
+    <Layout title={a.account_name}>
+      <nav aria-label="Breadcrumb" className="mb-2 text-xs text-slate-500"><Link href="/accounts/" className="hover:text-brand-600">Accounts</Link> / <span className="text-ink">{a.account_name}</span></nav>
+      <PageHeader title={a.account_name} subtitle={<>{label(a.account_type)}{a.account_purpose ? ` · ${a.account_purpose}` : ""}</>}
+        action={<>
+          <Button variant="secondary" onClick={() => setImporting(true)}>Import CSV</Button>
+          <Button variant="secondary" onClick={() => setEditingAccount(true)}>Edit</Button>
+          <Button variant="danger" onClick={() => setDeletingAccount(true)}>Delete</Button>
+        </>} />
+
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Stat label="Account value" value={money(a.total_value)} accent="#209DD7" />
+        <Stat label="Invested" value={money(a.positions_value)} hint={`${a.positions_count} position(s)`} accent="#753991" />
+        <Stat label="Cash" value={money(a.cash_balance)} hint={Number(a.cash_interest) ? `earning ${pct(a.cash_interest, 2)}` : undefined} accent="#FFB707" />
+      </div>
+
+      {unclassified.length > 0 && (
+        <div className="mt-4 flex flex-wrap items-center gap-3 rounded-xl border border-amber-200 bg-accent-50 px-4 py-3 text-sm text-amber-900" role="status">
+          <span className="grid h-6 w-6 place-items-center rounded-full bg-accent font-bold text-ink">!</span>
+          <span className="flex-1"><strong>{unclassified.map((p) => p.symbol).join(", ")}</strong> {unclassified.length === 1 ? "is" : "are"} unclassified: {unclassified.length === 1 ? "it is" : "they are"} left out of the look-through allocation until classified (by you, or by the Tagger agent during an analysis).</span>
+        </div>
+      )}
+
+      <Card title="Positions" className="mt-6">
+        <AddPosition accountId={a.id} onAdded={(p) => { toast.success(`Added ${p.symbol}`); void detail.reload(); }} />
+        <div className="-mx-5 mt-5 overflow-x-auto border-t border-slate-100">
+          {a.positions.length === 0 ? (
+            <p className="px-5 py-10 text-center text-sm text-slate-500">No positions yet. Add one above, or import a CSV.</p>
+          ) : (
+            <table className="w-full text-sm" data-testid="positions-table">
+              <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
+                <tr><th className="px-5 py-2.5">Symbol</th><th className="px-3 py-2.5">Instrument</th><th className="px-3 py-2.5 text-right">Quantity</th><th className="px-3 py-2.5 text-right">Price</th><th className="px-3 py-2.5 text-right">Value</th><th className="px-3 py-2.5 text-right">Weight</th><th className="px-5 py-2.5 text-right"><span className="sr-only">Actions</span></th></tr>
+              </thead>
+              <tbody>
+                {a.positions.map((p) => (
+                  <tr key={p.id} className="border-t border-slate-100 hover:bg-slate-50/60" data-testid={`position-${p.symbol}`}>
+                    <td className="px-5 py-3 font-mono font-bold text-ink">{p.symbol}</td>
+                    <td className="px-3 py-3">
+                      <span className="text-slate-700">{p.instrument_name}</span>
+                      {!p.classified && <span className="ml-2"><Badge tone="accent" title="No asset-class, region and sector breakdown yet">unclassified</Badge></span>}
+                    </td>
+                    <td className="num px-3 py-3 text-right">{quantity(p.quantity)}</td>
+                    <td className="num px-3 py-3 text-right">{p.price === null ? <span className="text-amber-700">no price</span> : money(p.price, { cents: true })}</td>
+                    <td className="num px-3 py-3 text-right font-semibold">{money(p.value)}</td>
+                    <td className="num px-3 py-3 text-right">
+                      <div className="flex items-center justify-end gap-2">
+                        <div className="hidden h-1.5 w-14 overflow-hidden rounded-full bg-slate-100 sm:block"><div className="h-full bg-brand" style={{ width: `${Math.min(100, Number(p.weight_pct ?? 0))}%` }} /></div>
+                        {pct(p.weight_pct)}
+                      </div>
+                    </td>
+                    <td className="whitespace-nowrap px-5 py-3 text-right">
+                      {!p.classified && <Button size="sm" variant="secondary" className="mr-1" onClick={() => setClassifying(p)}>Classify</Button>}
+                      <Button size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.symbol}`}>Edit</Button>
+                      <Button size="sm" variant="ghost" className="!text-bad" onClick={() => setDeleting(p)} aria-label={`Delete ${p.symbol}`}>Delete</Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </Card>
+
+      <Modal open={editingAccount} title="Edit account" onClose={() => setEditingAccount(false)}>
+        <AccountForm account={a} onCancel={() => setEditingAccount(false)} onDone={() => { setEditingAccount(false); toast.success("Account saved"); void detail.reload(); }} />
+      </Modal>
+      <Modal open={!!editing} title={`Edit ${editing?.symbol ?? ""}`} onClose={() => setEditing(null)}>
+        {editing && <EditPosition position={editing} onCancel={() => setEditing(null)} onDone={() => { setEditing(null); toast.success("Position saved"); void detail.reload(); }} />}
+      </Modal>
+      <Modal open={!!classifying} title={`Classify ${classifying?.symbol ?? ""}`} onClose={() => setClassifying(null)} wide>
+        {classifying && <ClassifyForm symbol={classifying.symbol} name={classifying.instrument_name ?? undefined} onCancel={() => setClassifying(null)} onDone={() => { toast.success(`${classifying.symbol} classified`); setClassifying(null); void detail.reload(); }} />}
+      </Modal>
+      <Modal open={importing} title="Import positions from CSV" onClose={() => setImporting(false)} wide>
+        <ImportCsv accountId={a.id} onDone={(n) => { setImporting(false); toast.success(`Imported ${n} position(s)`); void detail.reload(); }} />
+      </Modal>
+      <ConfirmDialog open={deletingAccount} title="Delete account?" busy={busy} onCancel={() => setDeletingAccount(false)} onConfirm={removeAccount}
+        message={<>This permanently deletes <strong>{a.account_name}</strong> and its {a.positions_count} position(s).</>} />
+      <ConfirmDialog open={!!deleting} title={`Remove ${deleting?.symbol ?? ""}?`} confirmLabel="Remove" busy={busy} onCancel={() => setDeleting(null)} onConfirm={removePosition}
+        message={<>Remove the <strong>{deleting?.symbol}</strong> position from {a.account_name}?</>} />
+    </Layout>
+  );
+}

@@ -1,0 +1,128 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
+
+from alex.api import errors, security
+from alex.api.ratelimit import WriteLimiter
+from alex.api.routes import (
+    accounts,
+    auth,
+    health,
+    imports,
+    instruments,
+    jobs,
+    portfolio,
+    positions,
+    user,
+)
+from alex.api.static import NextStaticFiles, placeholder
+from alex.auth import Authenticator, make_authenticator
+from alex.core.config import Settings, get_settings
+from alex.db.session import engine_for, session_factory
+from alex.jobs.queue import JobQueue, make_queue
+from alex.jobs.runner import JobRunner
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Alex, an AI financial planner.
+
+Every `/api` route except `/api/auth/*` needs `Authorization: Bearer <token>`: a token from
+`/api/auth/signin`, `/api/auth/signup` or `/api/auth/demo` (built-in accounts) or a Clerk
+session token (`ALEX_AUTH=clerk`). Errors are `{"detail": "…"}`, or FastAPI's validation list
+for 422 (each with a `loc` naming the field). 429 carries `Retry-After`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    authenticator: Authenticator | None = None,
+    queue: JobQueue | None = None,
+    runner: JobRunner | None = None,
+    start_workers: bool = True,
+) -> FastAPI:
+    """Build the app. Everything has a default from settings; tests inject doubles (an
+    in-process Clerk JWKS, a job runner) through the keyword arguments."""
+    settings = settings or get_settings()
+    engine = engine or engine_for(settings.resolved_database_url)
+    authenticator = authenticator or make_authenticator(settings)
+    queue = queue or make_queue(settings, engine, runner=runner)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_workers:
+            queue.start()
+        log.info(
+            "Alex API ready",
+            extra={"auth": settings.auth, "queue": queue.kind, "db": engine.dialect.name},
+        )
+        try:
+            yield
+        finally:
+            queue.stop()
+
+    app = FastAPI(
+        title="Alex API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.auth = authenticator
+    app.state.queue = queue
+    app.state.write_limiter = WriteLimiter(settings.write_rate_per_minute)
+    app.state.db_slots = asyncio.Semaphore(request_db_slots(engine, settings))
+
+    errors.install(app)
+    security.install(app, settings)
+    for router in (
+        health.router,
+        auth.router,
+        auth.jwks_router,
+        user.router,
+        accounts.router,
+        positions.router,
+        imports.router,
+        instruments.router,
+        jobs.router,
+        portfolio.router,
+    ):
+        app.include_router(router)
+    _mount_frontend(app, settings)
+    return app
+
+
+def request_db_slots(engine: Engine, settings: Settings) -> int:
+    """How many requests may hold a database session at once: the pool's capacity, less a
+    connection for each in-process worker and its heartbeat."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        capacity = pool.size() + max(pool._max_overflow, 0)
+    else:  # SingletonThreadPool / StaticPool share one connection; NullPool has no limit
+        capacity = 1 if isinstance(pool, SingletonThreadPool | StaticPool) else 64
+    reserved = 2 * settings.local_workers if settings.queue == "local" else 0
+    return max(1, capacity - reserved)
+
+
+def _mount_frontend(app: FastAPI, settings: Settings) -> None:
+    """Mounted last, so every API route wins over a static path."""
+    if settings.frontend_dir.is_dir():
+        app.mount("/", NextStaticFiles(directory=settings.frontend_dir, html=True), name="web")
+        return
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def index() -> Any:
+        return placeholder()

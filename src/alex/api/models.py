@@ -1,0 +1,167 @@
+"""Request and response shapes that exist only at the HTTP edge. Domain shapes (UserRead,
+AccountCreate, …) live in `alex.schemas`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alex.finance.charts import ChartSpec
+from alex.finance.plan import PortfolioAnalysis
+from alex.schemas import (
+    AccountRead,
+    AccountWithPositions,
+    InstrumentType,
+    JobEventRead,
+    JobRead,
+    JobStatus,
+    PositionRead,
+    UserRead,
+)
+
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["jordan@example.com"],
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class AuthConfig(BaseModel):
+    mode: Literal["local", "clerk"]
+    demo_enabled: bool
+    clerk_publishable_key: str | None
+
+
+class SignUpRequest(_Strict):
+    email: Email
+    password: Annotated[str, Field(min_length=8, max_length=256)]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)] = "Investor"
+
+
+class SignInRequest(_Strict):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int = Field(description="Seconds until the token expires.")
+    user_id: str
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class AccountSummary(AccountRead):
+    positions_count: int
+    positions_value: Decimal = Field(description="Value of the priced positions.")
+    total_value: Decimal = Field(description="Cash plus the value of the priced positions.")
+    unpriced_positions: int = Field(description="Positions whose instrument has no price.")
+
+
+class PositionDetail(PositionRead):
+    instrument_name: str
+    instrument_type: InstrumentType | None
+    price: Decimal | None
+    value: Decimal | None = Field(description="quantity × price; null when the price is missing.")
+    weight_pct: float | None = Field(description="Share of the account's total value, in %.")
+    classified: bool
+
+
+class AccountDetail(AccountSummary):
+    positions: list[PositionDetail]
+
+
+class PortfolioView(BaseModel):
+    analysis: PortfolioAnalysis
+    charts: dict[str, ChartSpec] = Field(
+        description="Dashboard charts by key (asset_class_donut, region_pie, sector_bar, "
+        "account_split, top_holdings, asset_class_drift, region_drift); a chart with no data "
+        "is left out."
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+class ImportRow(BaseModel):
+    line: int
+    symbol: str
+    quantity: Decimal
+    cost_basis: Decimal | None
+    action: Literal["add", "update"]
+    known_instrument: bool
+
+
+class ImportRowError(BaseModel):
+    line: int
+    message: str
+
+
+class ImportResult(BaseModel):
+    rows: list[ImportRow]
+    errors: list[ImportRowError]
+    committed: bool
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+class AnalyzeResponse(BaseModel):
+    job_id: uuid.UUID
+    status: JobStatus
+
+
+class JobSummary(BaseModel):
+    id: uuid.UUID
+    status: JobStatus
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    error_message: str | None
+    headline: str | None = Field(description="The start of the executive summary.")
+    headline_figures: dict[str, Any] | None = Field(
+        description="The planner's headline numbers (total value, success %, …)."
+    )
+
+
+class JobExport(JobRead):
+    events: list[JobEventRead]
+
+
+class UserExport(BaseModel):
+    exported_at: datetime
+    user: UserRead
+    accounts: list[AccountWithPositions]
+    jobs: list[JobExport]
+
+
+# --------------------------------------------------------------------------- health
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    database: bool
+    migrations_at_head: bool
+    detail: str | None = None

@@ -1,0 +1,116 @@
+"""Sign-in: the auth configuration the web app needs, and built-in accounts (local mode)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy.exc import IntegrityError
+
+from alex.api.deps import AuthDep, SessionDep, SettingsDep
+from alex.api.models import AuthConfig, SignInRequest, SignUpRequest, TokenResponse
+from alex.auth.local import LocalAuthenticator, hash_password, verify_password
+from alex.core.errors import AuthenticationError, ConflictError, NotFoundError
+from alex.db import repository as repo
+from alex.db.models import LocalCredential
+from alex.db.seed import ensure_demo_user, seed_instruments
+from alex.db.seed_data import DEMO_USER_ID
+from alex.schemas import UserCreate
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+jwks_router = APIRouter(tags=["auth"])
+
+_BAD_CREDENTIALS = "invalid email or password"
+
+
+def _local(auth: AuthDep) -> LocalAuthenticator:
+    if not isinstance(auth, LocalAuthenticator):
+        raise NotFoundError("built-in sign-in is disabled (ALEX_AUTH=clerk)")
+    return auth
+
+
+def _token(auth: LocalAuthenticator, user_id: str, name: str | None = None) -> TokenResponse:
+    return TokenResponse(
+        access_token=auth.issue(user_id, name=name), expires_in=auth.ttl_seconds, user_id=user_id
+    )
+
+
+@router.get("/config", response_model=AuthConfig)
+def auth_config(settings: SettingsDep) -> AuthConfig:
+    """How the web app should sign users in."""
+    return AuthConfig(
+        mode=settings.auth,
+        demo_enabled=settings.auth == "local" and settings.demo_login_enabled,
+        clerk_publishable_key=settings.clerk_publishable_key or None,
+    )
+
+
+@router.post(
+    "/signup",
+    response_model=TokenResponse,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "Email already registered"}},
+)
+def sign_up(body: SignUpRequest, session: SessionDep, auth: AuthDep) -> TokenResponse:
+    """Create a built-in account and its profile; returns a token."""
+    local = _local(auth)
+    email = body.email.lower()
+    if session.get(LocalCredential, email) is not None:
+        raise ConflictError("an account with this email already exists", field="email")
+    user_id = f"usr_{uuid.uuid4().hex}"
+    password_hash = hash_password(body.password)
+    try:
+        repo.create_user(session, UserCreate(id=user_id, display_name=body.display_name))
+        session.add(LocalCredential(email=email, user_id=user_id, password_hash=password_hash))
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError("an account with this email already exists", field="email") from exc
+    return _token(local, user_id, body.display_name)
+
+
+@router.post("/signin", response_model=TokenResponse, responses={401: {"description": "Bad"}})
+def sign_in(body: SignInRequest, session: SessionDep, auth: AuthDep) -> TokenResponse:
+    """Exchange email and password for a token. Unknown emails and wrong passwords get the same
+    answer, in the same time."""
+    local = _local(auth)
+    credential = session.get(LocalCredential, body.email.lower())
+    if not verify_password(credential.password_hash if credential else None, body.password):
+        raise AuthenticationError(_BAD_CREDENTIALS)
+    assert credential is not None
+    return _token(local, credential.user_id)
+
+
+@router.post("/demo", response_model=TokenResponse, responses={404: {"description": "Disabled"}})
+def demo_sign_in(session: SessionDep, auth: AuthDep, settings: SettingsDep) -> TokenResponse:
+    """One-click sign-in as the seeded demo user (local profile only)."""
+    local = _local(auth)
+    if not settings.demo_login_enabled:
+        raise NotFoundError("demo sign-in is disabled")
+    if repo.get_user(session, DEMO_USER_ID) is None:
+        try:
+            seed_instruments(session)
+            ensure_demo_user(session)
+            session.commit()
+        except IntegrityError:  # seeded concurrently
+            session.rollback()
+    return _token(local, DEMO_USER_ID)
+
+
+@router.post("/signout", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(request: Request, auth: AuthDep) -> Response:
+    """Revoke the presented token (built-in tokens; Clerk signs out in the browser)."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if isinstance(auth, LocalAuthenticator) and scheme.lower() == "bearer" and token:
+        with contextlib.suppress(AuthenticationError):
+            auth.revoke(auth.verify(token))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@jwks_router.get("/.well-known/jwks.json")
+def jwks(auth: AuthDep) -> dict[str, Any]:
+    """The public keys that verify this server's tokens."""
+    return auth.jwks()

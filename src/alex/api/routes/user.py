@@ -1,0 +1,77 @@
+"""The caller's profile: get-or-create, update, export everything, delete everything."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from sqlalchemy import func, select
+
+from alex.api.deps import CurrentUser, SessionDep, WriteLimited
+from alex.api.models import JobExport, UserExport
+from alex.core.errors import ConflictError
+from alex.db import repository as repo
+from alex.db.models import Account
+from alex.db.seed import populate_demo_portfolio, seed_instruments
+from alex.db.types import utcnow
+from alex.schemas import JobEventRead, JobRead, UserRead, UserUpdate
+
+router = APIRouter(prefix="/api/user", tags=["user"], dependencies=[WriteLimited])
+
+
+@router.get("", response_model=UserRead)
+def get_user(user: CurrentUser) -> UserRead:
+    """The caller's profile (created with defaults on first request)."""
+    return UserRead.model_validate(user)
+
+
+@router.put("", response_model=UserRead)
+def update_user(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
+    """Update profile fields; target allocations must each sum to 100."""
+    repo.update_user(session, user, body)
+    session.commit()
+    return UserRead.model_validate(user)
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user: CurrentUser, session: SessionDep) -> Response:
+    """Delete the profile and all the user's accounts, positions, jobs and sign-in."""
+    repo.delete_user(session, user.id)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/export", response_model=UserExport)
+def export_user(user: CurrentUser, session: SessionDep) -> UserExport:
+    """Everything Alex stores about the caller, as JSON."""
+    snapshot = repo.load_portfolio(session, user.id)
+    jobs = [
+        JobExport(
+            **JobRead.model_validate(job).model_dump(),
+            events=[
+                JobEventRead.model_validate(e)
+                for e in repo.list_events(session, job.id, limit=10_000)
+            ],
+        )
+        for job in repo.list_jobs(session, user.id, limit=10_000)
+    ]
+    return UserExport(
+        exported_at=utcnow(), user=snapshot.user, accounts=snapshot.accounts, jobs=jobs
+    )
+
+
+@router.post(
+    "/demo-data",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "The profile already has accounts"}},
+)
+def load_demo_data(user: CurrentUser, session: SessionDep) -> UserRead:
+    """Fill an empty profile with the demo accounts and positions."""
+    count = session.scalar(
+        select(func.count()).select_from(Account).where(Account.user_id == user.id)
+    )
+    if count:
+        raise ConflictError("demo data can only be loaded into a profile without accounts")
+    seed_instruments(session)
+    populate_demo_portfolio(session, user.id)
+    session.commit()
+    return UserRead.model_validate(user)

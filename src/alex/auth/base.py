@@ -1,0 +1,100 @@
+"""The authenticator interface and the JWT verification both implementations share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import jwt
+
+from alex.core.errors import AuthenticationError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from alex.core.config import Settings
+
+CLOCK_SKEW_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a verified token speaks for. `subject` is the user id."""
+
+    subject: str
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str | None:
+        for key in ("name", "full_name", "first_name"):
+            value = self.claims.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:200]
+        return None
+
+
+class Authenticator(Protocol):
+    mode: str
+
+    def verify(self, token: str) -> Principal:
+        """Return the principal for a valid token; raise AuthenticationError otherwise."""
+        ...
+
+    def jwks(self) -> dict[str, Any]:
+        """Public keys this server signs with (empty when it signs nothing)."""
+        ...
+
+
+def decode_rs256(
+    token: str,
+    key: Any,
+    *,
+    issuer: str,
+    authorized_parties: list[str] | None = None,
+) -> Principal:
+    """Verify signature, `exp`, `nbf`, `iss` (and `azp` when present and parties are configured)
+    the same way for our own tokens and for Clerk's."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=key,
+            algorithms=["RS256"],
+            issuer=issuer,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["exp", "iat", "sub", "iss"], "verify_aud": False},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthenticationError("token expired") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise AuthenticationError("token issuer not accepted") from exc
+    except jwt.PyJWTError as exc:
+        raise AuthenticationError("invalid token") from exc
+    azp = claims.get("azp")
+    if authorized_parties and azp is not None and azp not in authorized_parties:
+        raise AuthenticationError("token authorized party not accepted")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > 128:
+        raise AuthenticationError("invalid token subject")
+    return Principal(subject=subject, claims=claims)
+
+
+def key_id(token: str) -> str | None:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise AuthenticationError("invalid token") from exc
+    kid = header.get("kid")
+    return kid if isinstance(kid, str) else None
+
+
+def make_authenticator(
+    settings: Settings, *, http_client: httpx.Client | None = None
+) -> Authenticator:
+    """The configured authenticator. `http_client` lets tests serve Clerk's JWKS in-process."""
+    if settings.auth == "clerk":
+        from alex.auth.clerk import ClerkAuthenticator
+
+        return ClerkAuthenticator(settings, http_client=http_client)
+    from alex.auth.local import LocalAuthenticator
+
+    return LocalAuthenticator(settings)

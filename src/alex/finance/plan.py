@@ -1,0 +1,158 @@
+"""Entry points the agents' tools, the API and `alex plan` call: the whole portfolio analysis
+in one call, and the retirement projection mapped from the user's profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from alex.core.errors import ValidationFailedError
+from alex.finance.allocation import Allocation, look_through
+from alex.finance.concentration import Concentration, analyse_concentration
+from alex.finance.money import cents
+from alex.finance.rebalance import (
+    DEFAULT_DRIFT_THRESHOLD_PP,
+    DriftReport,
+    RebalancePlan,
+    plan_rebalance,
+)
+from alex.finance.retirement import (
+    DEFAULT_PLANNING_AGE,
+    RetirementInputs,
+    RetirementProjection,
+    project_retirement,
+)
+from alex.finance.valuation import MissingPrice, PortfolioValuation, value_portfolio
+from alex.schemas import PortfolioSnapshot
+
+_MAX_PLANNING_AGE = 120
+_MIN_RETIREMENT_YEARS = 5
+
+
+class DataQuality(BaseModel):
+    missing_price: list[MissingPrice]
+    unclassified_symbols: list[str]
+    coverage_pct: float
+    notes: list[str]
+
+
+class PortfolioAnalysis(BaseModel):
+    user_id: str
+    display_name: str
+    valuation: PortfolioValuation
+    allocation: Allocation
+    drift: DriftReport
+    rebalance: RebalancePlan
+    concentration: Concentration
+    data_quality: DataQuality
+
+
+def _data_quality(valuation: PortfolioValuation, allocation: Allocation) -> DataQuality:
+    notes = []
+    if valuation.missing_price:
+        symbols = sorted({m.symbol for m in valuation.missing_price})
+        notes.append(
+            f"{len(valuation.missing_price)} position(s) have no price and are left out of "
+            f"every total: {', '.join(symbols)}."
+        )
+    if allocation.unclassified_symbols:
+        notes.append(
+            "Not fully classified, so left out of the look-through where a breakdown is "
+            f"missing: {', '.join(allocation.unclassified_symbols)}. "
+            f"{allocation.coverage_pct:g}% of the valued portfolio is classified by asset class."
+        )
+    return DataQuality(
+        missing_price=valuation.missing_price,
+        unclassified_symbols=allocation.unclassified_symbols,
+        coverage_pct=allocation.coverage_pct,
+        notes=notes,
+    )
+
+
+def analyse_portfolio(
+    snapshot: PortfolioSnapshot,
+    *,
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD_PP,
+    fund_constituents: Mapping[str, Mapping[str, float]] | None = None,
+) -> PortfolioAnalysis:
+    """Valuation, look-through, drift, rebalancing plan and concentration for one user."""
+    user = snapshot.user
+    valuation = value_portfolio(snapshot)
+    allocation = look_through(valuation, snapshot.instruments)
+    rebalance = plan_rebalance(
+        valuation,
+        snapshot.instruments,
+        user.asset_class_targets,
+        user.region_targets,
+        threshold_pp=drift_threshold,
+    )
+    return PortfolioAnalysis(
+        user_id=user.id,
+        display_name=user.display_name,
+        valuation=valuation,
+        allocation=allocation,
+        drift=rebalance.drift_before,
+        rebalance=rebalance,
+        concentration=analyse_concentration(
+            valuation, snapshot.instruments, allocation, fund_constituents=fund_constituents
+        ),
+        data_quality=_data_quality(valuation, allocation),
+    )
+
+
+def retirement_inputs_for(
+    snapshot: PortfolioSnapshot, analysis: PortfolioAnalysis, **overrides: object
+) -> tuple[RetirementInputs, list[str]]:
+    """Monte Carlo inputs from the user's profile and portfolio, plus the assumptions made.
+
+    Unclassified value is modelled as equity (the most volatile common class, so the
+    projection is not flattered); positions without a price are left out."""
+    user = snapshot.user
+    breakdown = analysis.allocation.asset_class
+    portfolio = {s.key: s.value for s in breakdown.slices}
+    notes = []
+    if breakdown.unclassified_value > 0:
+        portfolio["equity"] = cents(portfolio.get("equity", 0.0) + breakdown.unclassified_value)
+        notes.append(
+            f"${breakdown.unclassified_value:,.2f} in unclassified holdings "
+            f"({', '.join(breakdown.unclassified_symbols)}) is modelled as equity."
+        )
+    if analysis.valuation.missing_price:
+        symbols = sorted({m.symbol for m in analysis.valuation.missing_price})
+        notes.append(f"Positions without a price are not included: {', '.join(symbols)}.")
+    base: dict[str, object] = {
+        "portfolio_by_asset_class": portfolio,
+        "annual_contribution": float(user.annual_contribution),
+        "current_age": user.current_age,
+        "years_until_retirement": user.years_until_retirement,
+        "target_income": float(user.target_retirement_income),
+    }
+    if sum(portfolio.values()) <= 0:
+        base["allocation_pct"] = dict(user.asset_class_targets)
+        notes.append("The portfolio is empty, so returns follow your target allocation.")
+    retirement_age = user.current_age + user.years_until_retirement
+    if retirement_age + _MIN_RETIREMENT_YEARS > DEFAULT_PLANNING_AGE:
+        planning_age = min(retirement_age + _MIN_RETIREMENT_YEARS, _MAX_PLANNING_AGE)
+        base["planning_age"] = planning_age
+        notes.append(f"The plan runs to age {planning_age}, five years past retirement.")
+    try:
+        inputs = RetirementInputs.model_validate({**base, **overrides})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise ValidationFailedError(
+            f"Invalid retirement scenario: {first['msg']}" + (f" ({field})" if field else ""),
+            field=field,
+        ) from exc
+    return inputs, notes
+
+
+def project_retirement_for(
+    snapshot: PortfolioSnapshot, analysis: PortfolioAnalysis, **overrides: object
+) -> RetirementProjection:
+    """The retirement Monte Carlo for this user; keyword overrides set any
+    `RetirementInputs` field (e.g. `target_income`, `withdrawal_rule`, `paths`)."""
+    inputs, notes = retirement_inputs_for(snapshot, analysis, **overrides)
+    projection = project_retirement(inputs)
+    return projection.model_copy(update={"notes": [*notes, *projection.notes]})

@@ -1,0 +1,155 @@
+"""The worker loop shared by every queue: claim a job, run it while a heartbeat renews the
+lease, then release it; a crash is recorded and retried until attempts run out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from sqlalchemy import Engine
+
+from alex.core.config import Settings
+from alex.jobs import leases
+from alex.jobs.leases import Claim
+from alex.jobs.runner import JobRunner, default_runner
+
+log = logging.getLogger(__name__)
+
+
+def worker_name(prefix: str = "worker") -> str:
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        runner: JobRunner | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.runner = runner or default_runner
+        self.name = name or worker_name()
+        self.lease_seconds = settings.job_lease_seconds
+        self.max_attempts = settings.job_max_attempts
+        self.poll_seconds = settings.worker_poll_seconds
+        self.job_delay_seconds = settings.worker_job_delay_seconds
+        self.jobs_done = 0
+
+    async def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        """Claim and run jobs until `stop` is set. `wake` (set by enqueue) cuts the idle wait."""
+        log.info("worker started", extra={"worker": self.name})
+        while not stop.is_set():
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("worker loop error; backing off", extra={"worker": self.name})
+                ran = False
+            if not ran and not stop.is_set():
+                await asyncio.to_thread(_idle, stop, wake, self.poll_seconds)
+        log.info("worker stopped", extra={"worker": self.name})
+
+    async def run_once(self) -> bool:
+        """Claim and run at most one job. Returns whether a job was claimed."""
+        claim = await asyncio.to_thread(
+            leases.claim_next,
+            self.engine,
+            self.name,
+            lease_seconds=self.lease_seconds,
+            max_attempts=self.max_attempts,
+        )
+        if claim is None:
+            return False
+        await self.process(claim)
+        return True
+
+    async def process(self, claim: Claim) -> bool:
+        """Run a claimed job under a heartbeat. Returns True when the attempt did not crash."""
+        extra = {"job_id": str(claim.job_id), "worker": self.name, "attempt": claim.attempt}
+        log.info("job claimed", extra=extra)
+        work = asyncio.ensure_future(self._run(claim))
+        heartbeat = _Heartbeat(self, claim, work, asyncio.get_running_loop())
+        heartbeat.start()
+        try:
+            await work
+        except asyncio.CancelledError:
+            if heartbeat.lost:
+                log.error("lease lost to another worker; abandoned the job", extra=extra)
+                return False
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception("job attempt crashed", extra=extra)
+            heartbeat.stop()
+            await asyncio.to_thread(self._after_crash, claim, error)
+            return False
+        finally:
+            heartbeat.stop()
+        await asyncio.to_thread(leases.release, self.engine, claim)
+        self.jobs_done += 1
+        log.info("job finished", extra=extra)
+        return True
+
+    async def _run(self, claim: Claim) -> None:
+        if self.job_delay_seconds:
+            await asyncio.sleep(self.job_delay_seconds)
+        await self.runner(claim.job_id, engine=self.engine)
+
+    def _after_crash(self, claim: Claim, error: str) -> None:
+        if claim.attempt >= self.max_attempts:
+            leases.fail_claimed(self.engine, claim, leases.give_up_reason(claim.attempt, error))
+        else:
+            backoff = min(self.poll_seconds * 2 ** (claim.attempt - 1), 60.0)
+            leases.record_failed_attempt(self.engine, claim, error, retry_after_seconds=backoff)
+
+
+def _idle(stop: threading.Event, wake: threading.Event | None, timeout: float) -> None:
+    if wake is None:
+        stop.wait(timeout)
+    elif wake.wait(timeout):
+        wake.clear()
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease from its own thread, so a job that keeps the event loop busy (CPU-bound
+    engines, synchronous database calls) cannot starve it. If another worker has taken the job
+    over, the job's task is cancelled."""
+
+    def __init__(
+        self,
+        worker: Worker,
+        claim: Claim,
+        work: asyncio.Future[None],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        super().__init__(name=f"heartbeat-{claim.job_id}", daemon=True)
+        self.worker = worker
+        self.claim = claim
+        self.work = work
+        self.loop = loop
+        self.lost = False
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        interval = max(self.worker.lease_seconds / 3, 0.05)
+        while not self._halt.wait(interval):
+            try:
+                ours = leases.renew_lease(
+                    self.worker.engine, self.claim, lease_seconds=self.worker.lease_seconds
+                )
+            except Exception:
+                log.warning("lease renewal failed; retrying", exc_info=True)
+                continue
+            if not ours:
+                self.lost = True
+                self.loop.call_soon_threadsafe(self.work.cancel)
+                return
+
+    def stop(self) -> None:
+        self._halt.set()

@@ -1,0 +1,363 @@
+"""The web app in a real browser against a real `alex serve` (offline analyst): sign up, set a
+profile, record accounts and positions, watch the advisor team work from real job events, read
+the analysis; user isolation; the one-click demo. Screenshots at desktop and phone widths."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, Session, publish_screenshots
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+AGENTS = ("planner", "tagger", "reporter", "charter", "retirement")
+
+# Records every state each agent card shows, so the test can check the cards changed as the
+# job's events arrived (the page itself never animates on a timer).
+RECORD_AGENT_STATES = """
+() => {
+  window.__agentStates = {};
+  const note = (el) => {
+    const a = el.dataset.agent, s = el.dataset.status;
+    (window.__agentStates[a] ||= []);
+    const seen = window.__agentStates[a];
+    if (seen[seen.length - 1] !== s) seen.push(s);
+  };
+  document.querySelectorAll('[data-agent]').forEach(note);
+  new MutationObserver((muts) => muts.forEach((m) => m.target.dataset && m.target.dataset.agent && note(m.target)))
+    .observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+}
+"""
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up(s: Session, name: str, email: str, password: str = "correct horse battery") -> None:
+    s.goto("/signup/")
+    page = s.page
+    expect(page).to_have_title(re.compile("Create your account · Alex"))
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_test_id("greeting")).to_contain_text(name)
+
+
+def wait_for_analysis(page: Page) -> None:
+    """From the Advisor Team page: the job completes and the page flips to Analysis."""
+    expect(page.get_by_test_id("job-status")).to_have_attribute("data-job-status", "completed", timeout=60_000)
+    page.wait_for_url(re.compile(r"/analysis/\?job="), timeout=20_000)
+    expect(page.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "true")
+
+
+def check_analysis(s: Session, shot_prefix: str | None) -> None:
+    page = s.page
+    expect(page).to_have_title("Analysis · Alex")
+    report = page.get_by_test_id("markdown").first
+    expect(report.locator("h1")).to_contain_text("Portfolio report")
+    headings = report.locator("h2").all_inner_texts()
+    assert len(headings) >= 4, headings
+    assert any("Summary" in h for h in headings), headings
+    expect(report.locator("table").first).to_be_visible()
+    if shot_prefix:
+        s.shot(f"{shot_prefix}-analysis-overview")
+
+    page.get_by_role("tab", name=re.compile("^Charts")).click()
+    charts = page.get_by_test_id("chart")
+    expect(charts.first.locator("svg.recharts-surface").first).to_be_visible()
+    rendered = page.locator("[data-testid=chart] svg.recharts-surface")
+    assert rendered.count() >= 4, f"only {rendered.count()} charts rendered"
+    types = {charts.nth(i).get_attribute("data-chart-type") for i in range(charts.count())}
+    assert {"donut", "bar", "horizontal_bar"} <= types, types
+    if shot_prefix:
+        s.shot(f"{shot_prefix}-analysis-charts")
+
+    page.get_by_role("tab", name="Retirement").click()
+    fan = page.get_by_test_id("fan-chart")
+    expect(fan.locator("svg.recharts-surface")).to_be_visible()
+    assert fan.locator(".recharts-area").count() >= 3  # the percentile bands
+    expect(page.get_by_test_id("success-gauge")).to_contain_text("%")
+    expect(page.get_by_test_id("sustainable-income")).to_contain_text("$")
+    if shot_prefix:
+        s.shot(f"{shot_prefix}-analysis-retirement")
+
+    page.get_by_role("tab", name=re.compile("^Data quality")).click()
+    dq = page.get_by_test_id("data-quality")
+    expect(dq).to_contain_text("Classification coverage")
+    expect(dq).to_contain_text("Grounding check")
+    if shot_prefix:
+        s.shot(f"{shot_prefix}-analysis-quality")
+
+
+def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
+    s: Session = new_session()
+    page = s.page
+
+    # Signed out: every page sends the visitor to sign-in.
+    s.goto("/accounts/")
+    page.wait_for_url(re.compile(r"/signin/\?next="))
+    expect(page).to_have_title("Sign in · Alex")
+    expect(page.get_by_test_id("disclaimer")).to_contain_text("not financial")
+    s.shot("desktop-signin")
+
+    sign_up(s, "Jamie Tester", unique_email("jamie"))
+    expect(page).to_have_title("Dashboard · Alex")
+    expect(page.get_by_text("Add your first account")).to_be_visible()
+    expect(page.get_by_test_id("disclaimer")).to_be_visible()
+
+    # Profile: a target allocation that does not total 100 is refused with a message.
+    form = page.get_by_test_id("profile-form")
+    form.get_by_label("Current age").fill("38")
+    form.get_by_label("Years to retirement").fill("27")
+    assets = page.get_by_test_id("asset-targets")
+    assets.get_by_label("Equity").fill("80")  # 80 + 25 + 5 = 110
+    expect(page.get_by_test_id("asset-targets-error")).to_have_text("Must total 100% — currently 110%")
+    save = form.get_by_role("button", name="Save profile")
+    expect(save).to_be_disabled()
+    # The server refuses it too, naming the field (422), whatever the client does.
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    refused = httpx.put(
+        f"{server.url}/api/user",
+        json={"asset_class_targets": {"equity": 80, "fixed_income": 25, "cash": 5}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 422
+    assert "asset_class_targets" in refused.text and "100" in refused.text
+    s.shot("desktop-dashboard-invalid-targets", full_page=True)
+    assets.get_by_label("Equity").fill("65")
+    assets.get_by_label("Real estate").fill("5")  # 65 + 25 + 5 + 5 = 100
+    expect(page.get_by_test_id("asset-targets-error")).to_have_count(0)
+    save.click()
+    expect(page.locator("[data-toast=success]")).to_contain_text("Profile saved")
+    profile = httpx.get(f"{server.url}/api/user", headers={"Authorization": f"Bearer {token}"}).json()
+    assert profile["current_age"] == 38
+    assert profile["asset_class_targets"] == {"equity": 65, "fixed_income": 25, "real_estate": 5, "cash": 5}
+
+    # An account with positions, one of them an unknown symbol.
+    page.get_by_role("link", name="Accounts", exact=True).first.click()
+    expect(page).to_have_title("Accounts · Alex")
+    page.get_by_role("button", name="+ Add account").click()
+    dialog = page.get_by_role("dialog", name="Add an account")
+    dialog.get_by_label("Account name").fill("Rollover IRA")
+    dialog.get_by_label("Account type").select_option("traditional_ira")
+    dialog.get_by_label("Cash balance").fill("5000")
+    dialog.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/accounts/detail/\?id="))
+    expect(page.get_by_role("heading", name="Rollover IRA")).to_be_visible()
+
+    add = page.get_by_test_id("add-position")
+    symbol = add.get_by_role("combobox", name="Symbol")
+    symbol.fill("sp")
+    option = page.get_by_role("option", name=re.compile(r"^SPY"))
+    expect(option).to_be_visible()
+    option.click()
+    expect(symbol).to_have_value("SPY")
+    add.get_by_label("Quantity").fill("12.5")
+    add.get_by_role("button", name="Add position").click()
+    expect(page.get_by_test_id("position-SPY")).to_be_visible()
+
+    symbol.fill("AGG")
+    symbol.press("Escape")
+    add.get_by_label("Quantity").fill("40")
+    add.get_by_label("Cost basis (optional)").fill("3900")
+    add.get_by_role("button", name="Add position").click()
+    expect(page.get_by_test_id("position-AGG")).to_be_visible()
+
+    symbol.fill("ZZQX")
+    symbol.press("Escape")
+    add.get_by_label("Quantity").fill("7")
+    add.get_by_role("button", name="Add position").click()
+    unknown = page.get_by_test_id("position-ZZQX")
+    expect(unknown).to_contain_text("unclassified")
+    expect(unknown).to_contain_text("no price")
+    expect(unknown.get_by_role("button", name="Classify")).to_be_visible()
+    expect(page.get_by_test_id("position-SPY")).not_to_contain_text("unclassified")
+    s.shot("desktop-account-detail")
+
+    # The advisor team: cards driven by the job's real events.
+    page.get_by_role("link", name="Advisor Team").first.click()
+    expect(page).to_have_title("Advisor Team · Alex")
+    for agent in AGENTS:
+        expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "waiting")
+    page.evaluate(RECORD_AGENT_STATES)
+    page.get_by_test_id("start-analysis").click()
+    expect(page.get_by_test_id("job-status")).to_be_visible()
+    s.shot("desktop-team-running")
+    expect(page.get_by_test_id("job-status")).to_have_attribute("data-job-status", "completed", timeout=60_000)
+    for agent in AGENTS:
+        expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "done")
+    states = page.evaluate("() => window.__agentStates")
+    for agent in AGENTS:
+        assert states[agent][0] == "waiting" and states[agent][-1] == "done", states
+    assert any("working" in seen for seen in states.values()), f"no card ever showed work: {states}"
+    feed = page.get_by_test_id("activity-feed")
+    expect(feed).to_contain_text("Using ")  # tool calls, as recorded by the agents
+    expect(page.get_by_test_id("agent-tagger")).to_contain_text("ZZQX")
+    s.shot("desktop-team-done")
+    wait_for_analysis(page)
+    check_analysis(s, "desktop")
+    expect(page.get_by_test_id("data-quality")).to_contain_text("ZZQX")
+
+    # The dashboard now has the look-through donut, the drift chart and the last analysis.
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.get_by_test_id("accounts-summary")).to_contain_text("Rollover IRA")
+    expect(page.get_by_test_id("last-analysis")).to_contain_text("completed")
+    assert page.locator("svg.recharts-surface").count() >= 2
+    s.shot("desktop-dashboard")
+
+
+def test_second_user_cannot_see_first_users_accounts(new_session, server: Server) -> None:
+    first: Session = new_session()
+    sign_up(first, "Owner One", unique_email("owner"))
+    token = first.page.evaluate("() => localStorage.getItem('alex.token')")
+    created = httpx.post(
+        f"{server.url}/api/accounts",
+        json={"account_name": "Private Brokerage", "account_type": "taxable", "cash_balance": 1000},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201, created.text
+    account_id = created.json()["id"]
+    first.goto(f"/accounts/detail/?id={account_id}")
+    expect(first.page.get_by_role("heading", name="Private Brokerage")).to_be_visible()
+
+    second: Session = new_session()
+    sign_up(second, "Other Two", unique_email("other"))
+    second.goto("/accounts/")
+    expect(second.page.get_by_text("No accounts yet")).to_be_visible()
+    expect(second.page.get_by_text("Private Brokerage")).to_have_count(0)
+    # Opening the first user's account by its id is refused (the resource error is expected).
+    second.console.allow(r"Failed to load resource: the server responded with a status of 40[34]")
+    second.goto(f"/accounts/detail/?id={account_id}")
+    expect(second.page.get_by_role("heading", name="Account not found")).to_be_visible()
+    expect(second.page.get_by_text("Private Brokerage")).to_have_count(0)
+
+
+def test_csv_import_classify_edit_and_delete(new_session, server: Server) -> None:
+    s: Session = new_session()
+    page = s.page
+    sign_up(s, "Casey Importer", unique_email("casey"))
+    page.get_by_role("link", name="Add an account").click()
+    dialog = page.get_by_role("dialog", name="Add an account")
+    dialog.get_by_label("Account name").fill("Old 401(k)")
+    dialog.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/accounts/detail/\?id="))
+
+    # CSV import: bad rows are previewed by line and block the import until fixed.
+    page.get_by_role("button", name="Import CSV").click()
+    dialog = page.get_by_role("dialog", name="Import positions from CSV")
+    csv = dialog.get_by_label(re.compile("^CSV"))
+    csv.fill("symbol,quantity,cost_basis\nSPY,10,6000\nAGG,lots,\nNEWCO,25,\n")
+    dialog.get_by_role("button", name="Preview").click()
+    preview = dialog.get_by_test_id("import-preview")
+    expect(preview).to_contain_text("Line 3")
+    expect(dialog.get_by_role("button", name=re.compile("^Import"))).to_be_disabled()
+    csv.fill("symbol,quantity,cost_basis\nSPY,10,6000\nAGG,30,\nNEWCO,25,\n")
+    dialog.get_by_role("button", name="Preview").click()
+    expect(preview).to_contain_text("3 valid row(s)")
+    dialog.get_by_role("button", name="Import 3 row(s)").click()
+    expect(page.locator("[data-toast=success]").last).to_contain_text("Imported 3 position(s)")
+    newco = page.get_by_test_id("position-NEWCO")
+    expect(newco).to_contain_text("unclassified")
+
+    # Classify the unknown symbol: each breakdown must total 100.
+    newco.get_by_role("button", name="Classify").click()
+    dialog = page.get_by_role("dialog", name="Classify NEWCO")
+    dialog.get_by_label("Instrument name").fill("NewCo Holdings")
+    save = dialog.get_by_role("button", name="Save classification")
+    expect(save).to_be_disabled()  # sectors total 0
+    dialog.get_by_test_id("classify-sector").get_by_label("Technology").fill("100")
+    save.click()
+    expect(newco).not_to_contain_text("unclassified")
+    expect(newco).to_contain_text("NewCo Holdings")
+    s.shot("desktop-account-detail-imported")
+
+    # Edit a quantity; remove a position; delete the account (each confirmed).
+    page.get_by_role("button", name="Edit AGG").click()
+    dialog = page.get_by_role("dialog", name="Edit AGG")
+    dialog.get_by_label("Quantity").fill("45")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("position-AGG")).to_contain_text("45")
+    page.get_by_role("button", name="Delete SPY").click()
+    page.get_by_role("dialog", name="Remove SPY?").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("position-SPY")).to_have_count(0)
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("dialog", name="Delete account?").get_by_role("button", name="Delete").click()
+    page.wait_for_url(re.compile(r"/accounts/$"))
+    expect(page.get_by_text("No accounts yet")).to_be_visible()
+
+
+def test_try_the_demo_and_every_page_at_phone_width(new_session, server: Server) -> None:
+    s: Session = new_session(phone=True)
+    page = s.page
+    s.goto("/")
+    page.wait_for_url(re.compile(r"/signin/"))
+    s.shot("phone-signin")
+    page.get_by_role("button", name="Try the demo").click()
+    expect(page.get_by_test_id("greeting")).to_contain_text("Jordan")
+    expect(page.locator("svg.recharts-surface").first).to_be_visible()
+    s.shot("phone-dashboard")
+
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Mobile").get_by_role("link", name="Accounts").click()
+    expect(page.get_by_test_id("account-list")).to_be_visible()
+    s.shot("phone-accounts")
+    page.get_by_test_id("account-link").first.click()
+    expect(page.get_by_test_id("positions-table")).to_be_visible()
+    s.shot("phone-account-detail")
+
+    s.goto("/team/")
+    page.evaluate(RECORD_AGENT_STATES)
+    page.get_by_test_id("start-analysis").click()
+    expect(page.get_by_test_id("job-status")).to_be_visible()
+    wait_for_analysis(page)
+    s.shot("phone-analysis-overview")
+    check_analysis(s, "phone")
+    s.goto("/team/")
+    expect(page.get_by_test_id("past-analyses")).to_contain_text("completed")
+    s.shot("phone-team")
+
+    # The same demo at desktop width, for the README.
+    d: Session = new_session()
+    d.goto("/signin/")
+    d.page.get_by_role("button", name="Try the demo").click()
+    expect(d.page.get_by_test_id("greeting")).to_be_visible()
+    expect(d.page.locator("svg.recharts-surface").first).to_be_visible()
+    d.shot("desktop-demo-dashboard")
+    d.goto("/accounts/")
+    expect(d.page.get_by_test_id("account-list")).to_be_visible()
+    d.shot("desktop-accounts")
+    d.goto("/team/")
+    d.page.get_by_test_id("start-analysis").click()
+    wait_for_analysis(d.page)
+    d.shot("desktop-demo-analysis-overview")
+    d.page.get_by_role("tab", name=re.compile("^Charts")).click()
+    expect(d.page.locator("[data-testid=chart] svg.recharts-surface").first).to_be_visible()
+    d.shot("desktop-demo-analysis-charts")
+    d.page.get_by_role("tab", name="Retirement").click()
+    expect(d.page.get_by_test_id("fan-chart")).to_be_visible()
+    d.shot("desktop-demo-analysis-retirement")
+
+    publish_screenshots(
+        {
+            "desktop-signin": "signin",
+            "desktop-demo-dashboard": "dashboard",
+            "desktop-accounts": "accounts",
+            "desktop-account-detail": "account-detail",
+            "desktop-team-done": "advisor-team",
+            "desktop-team-running": "advisor-team-running",
+            "desktop-demo-analysis-overview": "analysis-overview",
+            "desktop-demo-analysis-charts": "analysis-charts",
+            "desktop-demo-analysis-retirement": "analysis-retirement",
+            "desktop-analysis-quality": "analysis-data-quality",
+            "phone-dashboard": "phone-dashboard",
+            "phone-team": "phone-advisor-team",
+            "phone-analysis-retirement": "phone-analysis-retirement",
+        }
+    )

@@ -1,0 +1,156 @@
+"""`alex worker` processes against a real PostgreSQL database: a worker SIGKILLed while it
+holds a job loses it to another worker, which completes it exactly once; SIGTERM lets a
+worker finish its job first.
+
+The offline pipeline finishes in about half a second, too short to kill a worker inside it
+reliably, so the workers run with ALEX_WORKER_JOB_DELAY_SECONDS: after claiming a job a worker
+holds it for that long (lease heartbeating) before calling the real `execute_job`. The kill
+lands in that window. Recovery does not depend on where the kill lands: a reclaimed job is
+run from the start by `execute_job`, which overwrites any partial sections."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from alex.db import repository as repo
+from alex.db.models import Base, Job
+from alex.db.seed import ensure_demo_user, seed_instruments
+from alex.db.session import session_scope
+
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("pg-workers")]
+
+
+@pytest.fixture
+def pg_engine(request: pytest.FixtureRequest) -> Engine:
+    engine: Engine = request.getfixturevalue("_migrated_postgres")
+    tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with session_scope(engine) as session:
+        seed_instruments(session)
+        ensure_demo_user(session)
+    return engine
+
+
+class Workers:
+    def __init__(self, engine: Engine, tmp_path: Path) -> None:
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ALEX_")},
+            "ALEX_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "ALEX_VAR_DIR": str(tmp_path / "var"),
+            "ALEX_QUEUE": "postgres",
+            "ALEX_JOB_LEASE_SECONDS": "1.5",
+            "ALEX_WORKER_POLL_SECONDS": "0.1",
+            "ALEX_WORKER_JOB_DELAY_SECONDS": "4",
+            "ALEX_LOG_FORMAT": "json",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        }
+        self.tmp_path = tmp_path
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, **env: str) -> subprocess.Popen[bytes]:
+        log = (self.tmp_path / f"{name}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "alex.cli", "worker"],
+            env={**self.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        return (self.tmp_path / f"{name}.log").read_text()
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+@pytest.fixture
+def workers(pg_engine: Engine, tmp_path: Path) -> Iterator[Workers]:
+    w = Workers(pg_engine, tmp_path)
+    yield w
+    w.stop_all()
+
+
+def _job(engine: Engine) -> uuid.UUID:
+    with session_scope(engine) as session:
+        return repo.create_job(session, "demo", "portfolio_analysis", {}).id
+
+
+def _load(engine: Engine, job_id: uuid.UUID) -> Job:
+    with session_scope(engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+def _wait(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_sigkilled_worker_job_completed_once_by_another(
+    pg_engine: Engine, workers: Workers
+) -> None:
+    job_id = _job(pg_engine)
+    a = workers.start("a")
+    _wait(lambda: _load(pg_engine, job_id).lease_owner is not None, 30, "worker A to claim")
+    owner_a = _load(pg_engine, job_id).lease_owner
+    assert owner_a is not None and f":{a.pid}:" in owner_a
+
+    b = workers.start("b", ALEX_WORKER_JOB_DELAY_SECONDS="0")
+    time.sleep(2.5)  # more than a lease period: A's heartbeat keeps the job from B
+    assert _load(pg_engine, job_id).lease_owner == owner_a
+
+    a.send_signal(signal.SIGKILL)
+    a.wait(10)
+    _wait(lambda: _load(pg_engine, job_id).status == "completed", 40, "worker B to complete")
+
+    job = _load(pg_engine, job_id)
+    assert job.attempts == 2
+    assert job.lease_owner is None and job.lease_expires_at is None
+    with session_scope(pg_engine) as session:
+        events = [(e.agent, e.kind) for e in repo.list_events(session, job_id)]
+    assert events.count(("planner", "started")) == 1
+    assert events.count(("planner", "completed")) == 1
+    assert f'"job_id": "{job_id}"' in workers.log("b")
+    assert "job finished" in workers.log("b")
+    assert "job finished" not in workers.log("a")
+    assert b.poll() is None
+
+
+def test_sigterm_lets_the_current_job_finish(pg_engine: Engine, workers: Workers) -> None:
+    job_id = _job(pg_engine)
+    worker = workers.start("graceful", ALEX_WORKER_JOB_DELAY_SECONDS="1")
+    _wait(lambda: _load(pg_engine, job_id).lease_owner is not None, 30, "the claim")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    assert _load(pg_engine, job_id).status == "completed"
+    assert "worker stopped" in workers.log("graceful")
+
+
+def test_several_workers_share_jobs(pg_engine: Engine, workers: Workers) -> None:
+    ids = [_job(pg_engine) for _ in range(6)]
+    for name in ("w1", "w2"):
+        workers.start(name, ALEX_WORKER_JOB_DELAY_SECONDS="0")
+    _wait(lambda: all(_load(pg_engine, j).status == "completed" for j in ids), 60, "all six jobs")
+    assert all(_load(pg_engine, j).attempts == 1 for j in ids)
