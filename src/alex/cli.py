@@ -114,6 +114,42 @@ def analyze(
     raise typer.Exit(run_analyze(user, as_json=as_json))
 
 
+@app.command("plan")
+def plan(
+    user: str = typer.Option(..., "--user", "-u", help="User id, e.g. demo."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full results as JSON."),
+    drift_threshold: float = typer.Option(5.0, min=0.1, max=50, help="Drift band in pp."),
+    paths: int = typer.Option(10_000, min=100, max=200_000, help="Monte Carlo paths."),
+) -> None:
+    """Run the finance engines (valuation, look-through, drift, rebalancing, concentration,
+    retirement Monte Carlo) on USER's portfolio and print a summary. No model involved."""
+    import json
+
+    from alex.core.errors import NotFoundError
+    from alex.db.repository import load_portfolio
+    from alex.db.session import session_scope
+    from alex.finance.plan import analyse_portfolio, project_retirement_for
+    from alex.finance.summary import plan_summary_lines
+
+    try:
+        with session_scope() as session:
+            snapshot = load_portfolio(session, user)
+    except NotFoundError as exc:
+        typer.echo(f"{exc.message}; try `alex db reset --demo` and --user demo", err=True)
+        raise typer.Exit(2) from exc
+    analysis = analyse_portfolio(snapshot, drift_threshold=drift_threshold)
+    projection = project_retirement_for(snapshot, analysis, paths=paths)
+    if as_json:
+        payload = {
+            "analysis": analysis.model_dump(mode="json"),
+            "retirement": projection.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for line in plan_summary_lines(analysis, projection):
+        typer.echo(line)
+
+
 def _print_counts(counts: object) -> None:
     from dataclasses import asdict, is_dataclass
 

@@ -11,10 +11,16 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from alex.core.config import PROJECT_ROOT
 from alex.finance.assumptions import DEFAULT_ASSUMPTIONS, DEFAULT_INFLATION_PCT, MarketAssumptions
 from alex.schemas import ASSET_CLASSES
 
-SHILLER_CSV = Path(os.environ.get("SHILLER_CSV", "/work/shared/data/shiller_monthly.csv"))
+# The shared data folder sits beside the repository (as in CI and on developer machines).
+SHILLER_CSV = Path(
+    os.environ.get(
+        "SHILLER_CSV", str(PROJECT_ROOT.parent / "shared" / "data" / "shiller_monthly.csv")
+    )
+)
 
 
 def test_every_asset_class_has_a_return_and_a_risk() -> None:
