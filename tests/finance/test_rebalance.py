@@ -93,6 +93,11 @@ def drift_of(portfolio: PortfolioSnapshot, threshold: float = 5.0) -> DriftRepor
 def check_plan_invariants(portfolio: PortfolioSnapshot, plan: RebalancePlan) -> PortfolioSnapshot:
     held = {p.symbol for a in portfolio.accounts for p in a.positions}
     valued = {a.account_id: a for a in value_portfolio(portfolio).accounts}
+    sides: dict[tuple[object, str], set[str]] = {}
+    for trade in plan.trades:
+        sides.setdefault((trade.account_id, trade.symbol), set()).add(trade.action)
+    assert all(len(actions) == 1 for actions in sides.values()), "buy and sell in one account"
+    assert len(sides) == len(plan.trades), "one trade per account and instrument"
     for trade in plan.trades:
         assert trade.symbol in held, f"{trade.symbol} is not held"
         assert trade.amount > 0

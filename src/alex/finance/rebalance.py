@@ -4,51 +4,68 @@ Drift is `current % − target %` per asset class (share of classified value, ca
 per region (share of invested classified value, see `allocation`). A key *breaches* when
 |drift| > threshold.
 
-The plan is found in two steps:
+The plan is the solution of a linear program (SciPy's HiGHS) over one buy and one sell amount
+per account and instrument. It **minimises weighted turnover** (every dollar bought or sold)
+subject to:
 
-1. **How much of each instrument to hold.** Non-negative least squares over the instruments
-   the user already holds (priced and classified by asset class and region; anything else is
-   left untouched) with cash as the balance. Breaching keys are pulled to their targets;
-   keys inside the band are left alone unless the trades push them out, in which case they
-   join the targeted set. A small penalty on each change makes the smallest change win among
-   equivalent instruments, and it is ten times larger for instruments held in taxable
-   accounts, so tax-advantaged holdings move first. Keys that cannot all be met get more
-   weight each round (a minimax-like compromise).
-2. **Where to trade.** Sells come from tax-advantaged accounts first (then the largest
-   holding); each account's buys are paid from its own cash plus its own sales, so cash never
-   goes negative and money never moves between accounts. Buys go first to accounts already
-   holding the instrument.
+* every asset-class and region share ending inside a band a little tighter than the threshold
+  (shares are ratios, made linear by multiplying out the denominator, so the constraint is
+  exact in money);
+* each account paying for its buys with its own cash plus its own sales (cash never goes
+  negative, money never moves between accounts; idle cash may be invested);
+* sells never exceeding what the account holds.
+
+Only instruments the user already holds (priced and classified) are traded; a buy may open
+the position in another of the user's accounts. Sells in taxable accounts are used only when
+the band cannot be reached without them, and then cost ten times a sale in a tax-advantaged
+account; instruments that only add to keys already at or over target are not bought unless
+nothing else works. A target no held instrument can reach (real estate with no real estate
+held) is left out, and if the others cannot absorb its share they are scaled up in proportion.
+When the band still cannot be reached, a second program minimises the breaches (their sum
+plus the largest) and then the turnover, and `reasons` says which keys stay out and why.
 
 The plan is then applied to a copy of the portfolio and the drift recomputed with the same
 look-through; `achievable` reports what that check finds, not what the optimiser hoped."""
 
 from __future__ import annotations
 
-import math
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Literal, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
+from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from alex.finance.allocation import Allocation, Breakdown, look_through_values
 from alex.finance.money import cents, round_pct
-from alex.finance.nnls import FloatArray, nnls
 from alex.finance.valuation import AccountValuation, PortfolioValuation
 from alex.schemas import ASSET_CLASSES, REGIONS, AccountType, AssetClass, InstrumentRead, Region
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 DEFAULT_DRIFT_THRESHOLD_PP = 5.0
 DEFAULT_MIN_TRADE = 25.0
 _CASH = ASSET_CLASSES.index("cash")
-_BASE_PENALTY = 1e-4
-_TAXABLE_PENALTY_FACTOR = 10.0
-_CASH_PENALTY_FACTOR = 0.5
-_MAX_ROUNDS = 12
-_HOLD_WEIGHT = 0.1
-# Aim a little inside the band so rounding and dropped dust trades cannot tip a key over.
-_MARGIN_PP = 0.25
+# Breaching keys are brought to `threshold − margin`, so rounding to cents and to 2 dp of a
+# percentage can never leave a key on the wrong side of the threshold.
+_MARGIN_PP = 0.5
+_MARGIN_SHARE = 0.1
+"""The margin is at most this share of the threshold (0.2 pp for a 2 pp threshold)."""
+_TAXABLE_SELL_COST = 10.0
+"""A dollar sold in a taxable account costs this many dollars of tax-advantaged turnover."""
+_NEW_POSITION_COST = 0.05
+"""Extra cost per dollar of a buy that opens a position the account does not hold yet."""
+_SIZE_TIE_BREAK = 1e-3
+"""Among equal sells, the larger holding goes first (fewer, simpler trades)."""
+_MAX_DUST_ROUNDS = 4
+_SCORE_TOLERANCE = 1e-4
+"""How much worse (in shares, 1e-4 = 0.01 pp) a compromise may get to drop dust trades."""
+_ZERO = 1e-9
 
 DriftDimension = Literal["asset_class", "region"]
 K = TypeVar("K", bound=str)
@@ -182,7 +199,7 @@ def compute_drift(
     )
 
 
-# ------------------------------------------------------------------- step 1: target holdings
+# ------------------------------------------------------------------------ the linear model
 
 
 def _weights(mapping: Mapping[K, float] | None, vocabulary: tuple[K, ...]) -> FloatArray:
@@ -191,89 +208,64 @@ def _weights(mapping: Mapping[K, float] | None, vocabulary: tuple[K, ...]) -> Fl
 
 
 @dataclass
-class _Problem:
-    """The linear model of the look-through as a function of tradable holdings `h`."""
+class _Dimension:
+    """One dimension's shares as linear functions of the trades `x` (money / scale).
+
+    `money(x) = m0 + g @ x` per key and the denominator is their sum, exactly as
+    `compute_drift` measures it (unclassified value is in neither)."""
+
+    vocabulary: tuple[str, ...]
+    m0: FloatArray
+    g: FloatArray
+    targets: FloatArray
+
+    @property
+    def denominator(self) -> float:
+        return float(self.m0.sum())
+
+    def shares(self, x: FloatArray | None = None) -> FloatArray:
+        money = self.m0 if x is None else self.m0 + self.g @ x
+        total = float(money.sum())
+        return money / total if total > _ZERO else np.zeros_like(money)
+
+
+@dataclass
+class _Model:
+    """Variables: `buy[a, i]` then `sell[a, i]`, money divided by `scale`, for every account
+    `a` and every tradable instrument `i` (held somewhere, priced, classified)."""
 
     symbols: list[str]
-    v0: FloatArray
+    accounts: list[AccountValuation]
+    held: FloatArray
+    """(accounts, symbols): money held."""
+    cash: FloatArray
     w_ac: FloatArray
     w_rg: FloatArray
-    frozen_ac: FloatArray
-    frozen_rg: FloatArray
-    cash0: float
-    t_ac: FloatArray
-    t_rg: FloatArray
-    penalty: FloatArray
+    dimensions: tuple[_Dimension, _Dimension]
+    scale: float
+    frozen: list[str]
+    """Held symbols left untouched (no price, or a missing breakdown)."""
 
     @property
-    def budget(self) -> float:
-        return self.cash0 + float(self.v0.sum())
+    def size(self) -> int:
+        return len(self.accounts) * len(self.symbols)
 
-    @property
-    def ac_basis(self) -> float:
-        return self.budget + float(self.frozen_ac.sum())
-
-    def drifts(self, h: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Asset-class and region drift in pp if the tradable holdings were `h`."""
-        ac = h @ self.w_ac + self.frozen_ac
-        ac[_CASH] += self.budget - float(h.sum())
-        ac_pp = 100.0 * (ac / self.ac_basis - self.t_ac) if self.ac_basis > 0 else ac * 0
-        rg_basis = float(self.frozen_rg.sum() + h.sum())
-        rg = h @ self.w_rg + self.frozen_rg
-        rg_pp = 100.0 * (rg / rg_basis - self.t_rg) if rg_basis > 0 else rg * 0
-        return ac_pp, rg_pp
-
-    def solve(
-        self, ac_goal: FloatArray, ac_weight: FloatArray, rg_goal: FloatArray, rg_weight: FloatArray
-    ) -> FloatArray:
-        """Least-squares holdings pulling each key's share towards its goal with its weight,
-        subject to `h ≥ 0`; cash is what is left of the budget."""
-        n = len(self.symbols)
-        scale = self.ac_basis
-        rows: list[FloatArray] = []
-        rhs: list[float] = []
-        is_cash = np.arange(len(ASSET_CLASSES)) == _CASH
-        for k in np.flatnonzero(ac_weight):
-            # ac_k = h·w_k + frozen_k + [k is cash]·(budget − Σh) must equal goal_k·basis.
-            coef = self.w_ac[:, k] - float(is_cash[k])
-            goal = ac_goal[k] * scale - self.frozen_ac[k] - float(is_cash[k]) * self.budget
-            rows.append(ac_weight[k] * coef / scale)
-            rhs.append(float(ac_weight[k] * goal / scale))
-        frozen_rg = float(self.frozen_rg.sum())
-        rg_scale = max(frozen_rg + float(self.v0.sum()), 1.0)
-        for j in np.flatnonzero(rg_weight):
-            # (h·r_j + frozen_j) / (Σh + Σfrozen) = goal_j, made linear by cross-multiplying.
-            coef = self.w_rg[:, j] - rg_goal[j]
-            goal = rg_goal[j] * frozen_rg - self.frozen_rg[j]
-            rows.append(rg_weight[j] * coef / rg_scale)
-            rhs.append(float(rg_weight[j] * goal / rg_scale))
-        root = np.sqrt(self.penalty)
-        for i in range(n):
-            row = np.zeros(n)
-            row[i] = root[i] / scale
-            rows.append(row)
-            rhs.append(float(root[i] * self.v0[i] / scale))
-        cash_root = math.sqrt(_BASE_PENALTY * _CASH_PENALTY_FACTOR)
-        rows.append(-cash_root * np.ones(n) / scale)
-        rhs.append(-cash_root * float(self.v0.sum()) / scale)
-        h = nnls(np.vstack(rows), np.array(rhs))
-        if h.sum() > self.budget > 0:
-            h *= self.budget / h.sum()
-        return h
+    def split(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Buys and sells in money, each (accounts, symbols)."""
+        shape = (len(self.accounts), len(self.symbols))
+        return (
+            x[: self.size].reshape(shape) * self.scale,
+            x[self.size : 2 * self.size].reshape(shape) * self.scale,
+        )
 
 
-def _build_problem(
+def _build_model(
     valuation: PortfolioValuation,
     instruments: Mapping[str, InstrumentRead],
     asset_class_targets: Mapping[AssetClass, float],
     region_targets: Mapping[Region, float],
-) -> tuple[_Problem, list[str]]:
+) -> _Model:
     values = valuation.values_by_symbol()
-    taxable: dict[str, float] = {}
-    for account in valuation.accounts:
-        if not account.tax_advantaged:
-            for p in account.positions:
-                taxable[p.symbol] = taxable.get(p.symbol, 0.0) + p.value
     tradable: list[str] = []
     frozen: list[str] = []
     for symbol in sorted(values):
@@ -293,174 +285,461 @@ def _build_problem(
         if instrument is not None:
             frozen_ac += values[symbol] * _weights(instrument.allocation_asset_class, ASSET_CLASSES)
             frozen_rg += values[symbol] * _weights(instrument.allocation_regions, REGIONS)
-    v0 = np.array([values[s] for s in tradable], dtype=np.float64)
-    share = np.array([taxable.get(s, 0.0) / values[s] if values[s] else 0.0 for s in tradable])
-    problem = _Problem(
-        symbols=tradable,
-        v0=v0,
-        w_ac=np.array(
-            [_weights(instruments[s].allocation_asset_class, ASSET_CLASSES) for s in tradable]
-        ).reshape(len(tradable), len(ASSET_CLASSES)),
-        w_rg=np.array(
-            [_weights(instruments[s].allocation_regions, REGIONS) for s in tradable]
-        ).reshape(len(tradable), len(REGIONS)),
-        frozen_ac=frozen_ac,
-        frozen_rg=frozen_rg,
-        cash0=valuation.cash,
-        t_ac=_weights(asset_class_targets, ASSET_CLASSES),
-        t_rg=_weights(region_targets, REGIONS),
-        penalty=_BASE_PENALTY * (1.0 + (_TAXABLE_PENALTY_FACTOR - 1.0) * share),
+
+    accounts = valuation.accounts
+    n_acc, n_sym = len(accounts), len(tradable)
+    column = {s: i for i, s in enumerate(tradable)}
+    held = np.zeros((n_acc, n_sym))
+    for a, account in enumerate(accounts):
+        for p in account.positions:
+            if p.symbol in column:
+                held[a, column[p.symbol]] += p.value
+    cash = np.array([account.cash for account in accounts], dtype=np.float64)
+    w_ac = np.array(
+        [_weights(instruments[s].allocation_asset_class, ASSET_CLASSES) for s in tradable]
+    ).reshape(n_sym, len(ASSET_CLASSES))
+    w_rg = np.array(
+        [_weights(instruments[s].allocation_regions, REGIONS) for s in tradable]
+    ).reshape(n_sym, len(REGIONS))
+    scale = max(float(valuation.total), 1.0)
+
+    # d(holding of i)/dx: +1 for every buy of i, −1 for every sell; d(cash)/dx the opposite.
+    h = np.zeros((n_sym, 2 * n_acc * n_sym))
+    for a in range(n_acc):
+        for i in range(n_sym):
+            h[i, a * n_sym + i] = 1.0
+            h[i, (n_acc + a) * n_sym + i] = -1.0
+    d_cash = -h.sum(axis=0)
+    v0 = held.sum(axis=0)
+    m_ac = frozen_ac + v0 @ w_ac
+    m_ac[_CASH] += float(cash.sum())
+    g_ac = w_ac.T @ h
+    g_ac[_CASH] += d_cash
+    asset_class = _Dimension(
+        ASSET_CLASSES,
+        m_ac / scale,
+        g_ac,
+        _weights(asset_class_targets, ASSET_CLASSES),
     )
-    return problem, frozen
+    region = _Dimension(
+        REGIONS,
+        (frozen_rg + v0 @ w_rg) / scale,
+        w_rg.T @ h,
+        _weights(region_targets, REGIONS),
+    )
+    return _Model(
+        symbols=tradable,
+        accounts=list(accounts),
+        held=held,
+        cash=cash,
+        w_ac=w_ac,
+        w_rg=w_rg,
+        dimensions=(asset_class, region),
+        scale=scale,
+        frozen=frozen,
+    )
 
 
-def _target_holdings(problem: _Problem, threshold_pp: float) -> FloatArray:
-    """Holdings that bring breaching keys to target without pushing others out of band."""
-    ac_pp, rg_pp = problem.drifts(problem.v0)
-    # Keys inside the band are softly held at their current share, so the solver does not
-    # reshuffle what needs no change; breaching keys are pulled to their targets.
-    ac_now, rg_now = problem.t_ac + ac_pp / 100.0, problem.t_rg + rg_pp / 100.0
-    ac_active = np.abs(ac_pp) > threshold_pp
-    rg_active = np.abs(rg_pp) > threshold_pp
-    ac_weight = np.ones(len(ASSET_CLASSES))
-    rg_weight = np.ones(len(REGIONS))
-    best, best_score = problem.v0.copy(), float(max(np.abs(ac_pp).max(), np.abs(rg_pp).max()))
-    limit = threshold_pp - _MARGIN_PP
-    for _ in range(_MAX_ROUNDS):
-        h = problem.solve(
-            np.where(ac_active, problem.t_ac, ac_now),
-            np.where(ac_active, ac_weight, _HOLD_WEIGHT),
-            np.where(rg_active, problem.t_rg, rg_now),
-            np.where(rg_active, rg_weight, _HOLD_WEIGHT),
-        )
-        ac_pp, rg_pp = problem.drifts(h)
-        score = float(max(np.abs(ac_pp).max(), np.abs(rg_pp).max()))
-        if score < best_score - 1e-9:
-            best, best_score = h, score
-        ac_out, rg_out = np.abs(ac_pp) > limit, np.abs(rg_pp) > limit
-        if not ac_out.any() and not rg_out.any():
-            return h
-        # Keys pushed out of band join the targeted set; targeted keys still out (targets
-        # that conflict) get more weight next round.
-        ac_weight[ac_out & ac_active] *= 4.0
-        rg_weight[rg_out & rg_active] *= 4.0
-        ac_active |= ac_out
-        rg_active |= rg_out
+def _band_and_keep(threshold_pp: float) -> tuple[float, float]:
+    """The band breaching keys must reach and the edge up to which a key that is not
+    breaching may stay where it is, both as fractions."""
+    margin = min(_MARGIN_PP, _MARGIN_SHARE * threshold_pp)
+    return max(threshold_pp - margin, 0.0) / 100.0, max(threshold_pp - margin / 10.0, 0.0) / 100.0
+
+
+def _bands(model: _Model, threshold_pp: float) -> list[FloatArray]:
+    """Allowed |share − target| per key, as fractions.
+
+    Keys outside `threshold − margin` must come inside it; keys already between that and the
+    threshold may stay where they are (but not drift further), so the plan does not trade
+    just to tidy keys that were never breaching."""
+    band, keep = _band_and_keep(threshold_pp)
+    out = []
+    for dim in model.dimensions:
+        drift = np.abs(dim.shares() - dim.targets)
+        out.append(np.where((drift > band) & (drift <= keep), drift, band))
+    return out
+
+
+def _unreachable(model: _Model, threshold_pp: float) -> list[BoolArray]:
+    """Per dimension, the keys below their band that no tradable instrument adds to (a
+    real-estate target with no real estate held): no trade can close them."""
+    band, _ = _band_and_keep(threshold_pp)
+    out = []
+    for dim, weights in zip(model.dimensions, (model.w_ac, model.w_rg), strict=True):
+        exposed: BoolArray = np.asarray((weights > 0).any(axis=0), dtype=bool)
+        if dim.vocabulary == ASSET_CLASSES:
+            exposed[_CASH] = True  # sales raise cash
+        out.append(~exposed & (dim.targets - dim.shares() > band))
+    return out
+
+
+def _rescale_targets(
+    model: _Model, unreachable: list[BoolArray]
+) -> tuple[_Model, dict[str, float]]:
+    """The targets with each unreachable key's share made up by the others: its target
+    becomes its current share and the dimension's other targets are scaled up in proportion,
+    so the plan keeps the rest in the mix the user asked for. Returns the model with those
+    targets and the new target (in %) of every other key, by `dimension:key`."""
+    dimensions = []
+    rescaled: dict[str, float] = {}
+    for name, dim, missing in zip(
+        ("asset_class", "region"), model.dimensions, unreachable, strict=True
+    ):
+        shares = dim.shares()
+        lost, kept = float(dim.targets[missing].sum()), float(shares[missing].sum())
+        if not missing.any() or lost >= 1.0 - _ZERO:
+            dimensions.append(dim)
+            continue
+        targets = np.where(missing, shares, dim.targets * (1.0 - kept) / (1.0 - lost))
+        dimensions.append(replace(dim, targets=targets))
+        for k, key in enumerate(dim.vocabulary):
+            if not missing[k] and dim.targets[k] > 0:
+                rescaled[f"{name}:{key}"] = round_pct(100.0 * float(targets[k]))
+    asset_class, region = dimensions
+    return replace(model, dimensions=(asset_class, region)), rescaled
+
+
+def _useful_buys(model: _Model) -> BoolArray:
+    """Instruments adding exposure to at least one key below its target (cash aside: buying
+    never raises cash). Buying anything else only adds to keys already at or over target."""
+    asset_class, region = model.dimensions
+    # Below by more than 0.005 pp, i.e. a negative drift once rounded to 2 dp.
+    under_ac = asset_class.shares() - asset_class.targets < -5e-5
+    under_ac[_CASH] = False
+    under_rg = region.shares() - region.targets < -5e-5
+    return np.asarray(
+        (model.w_ac[:, under_ac] > 0).any(axis=1) | (model.w_rg[:, under_rg] > 0).any(axis=1),
+        dtype=bool,
+    )
+
+
+# ---------------------------------------------------------------------------- the programs
+
+
+@dataclass(frozen=True)
+class _Options:
+    allow_buy: BoolArray
+    taxable_sells: bool
+
+
+@dataclass
+class _Solution:
+    x: FloatArray
+    score: float
+    """Remaining breach (0 when every key is inside its band)."""
+
+
+def _costs(model: _Model) -> FloatArray:
+    buy = np.where(model.held > 0, 1.0, 1.0 + _NEW_POSITION_COST)
+    largest = float(model.held.max(initial=0.0))
+    relative = model.held / largest if largest > 0 else np.zeros_like(model.held)
+    taxable = np.array([0.0 if acc.tax_advantaged else 1.0 for acc in model.accounts])
+    factor = 1.0 + (_TAXABLE_SELL_COST - 1.0) * taxable[:, None]
+    sell = factor * (1.0 + _SIZE_TIE_BREAK * (1.0 - relative))
+    return np.concatenate([buy.ravel(), sell.ravel()])
+
+
+def _bounds(
+    model: _Model, options: _Options, fixed_zero: frozenset[int]
+) -> list[tuple[float, float | None]]:
+    bounds: list[tuple[float, float | None]] = []
+    for a in range(len(model.accounts)):
+        for i in range(len(model.symbols)):
+            allowed = bool(options.allow_buy[i]) and a * len(model.symbols) + i not in fixed_zero
+            bounds.append((0.0, None if allowed else 0.0))
+    for a, account in enumerate(model.accounts):
+        for i in range(len(model.symbols)):
+            j = model.size + a * len(model.symbols) + i
+            sellable = account.tax_advantaged or options.taxable_sells
+            limit = model.held[a, i] / model.scale if sellable and j not in fixed_zero else 0.0
+            bounds.append((0.0, limit))
+    return bounds
+
+
+def _band_rows(
+    model: _Model, bands: list[FloatArray]
+) -> tuple[FloatArray, FloatArray, list[int], list[float]]:
+    """`A x ≤ b` rows keeping every key inside its band, the key each row belongs to (index
+    over asset classes then regions) and that key's dimension denominator today."""
+    rows: list[FloatArray] = []
+    rhs: list[float] = []
+    owner: list[int] = []
+    scale: list[float] = []
+    offset = 0
+    for dim, band in zip(model.dimensions, bands, strict=True):
+        g_total = dim.g.sum(axis=0)
+        d0 = dim.denominator
+        for k in range(len(dim.vocabulary)):
+            # money_k ≤ (t + b)·denominator and money_k ≥ (t − b)·denominator, multiplied out.
+            hi = dim.targets[k] + band[k]
+            rows.append(dim.g[k] - hi * g_total)
+            rhs.append(hi * d0 - float(dim.m0[k]))
+            owner.append(offset + k)
+            scale.append(max(d0, 1e-6))
+            lo = dim.targets[k] - band[k]
+            if lo > 0:
+                rows.append(lo * g_total - dim.g[k])
+                rhs.append(float(dim.m0[k]) - lo * d0)
+                owner.append(offset + k)
+                scale.append(max(d0, 1e-6))
+        offset += len(dim.vocabulary)
+    return np.array(rows), np.array(rhs), owner, scale
+
+
+def _budget_rows(model: _Model) -> tuple[FloatArray, FloatArray]:
+    """Per account: buys − sells ≤ cash (cash never goes below zero, or below today's
+    balance if that is already negative)."""
+    n_acc, n_sym = len(model.accounts), len(model.symbols)
+    rows = np.zeros((n_acc, 2 * model.size))
+    for a in range(n_acc):
+        rows[a, a * n_sym : (a + 1) * n_sym] = 1.0
+        rows[a, model.size + a * n_sym : model.size + (a + 1) * n_sym] = -1.0
+    return rows, np.maximum(model.cash, 0.0) / model.scale
+
+
+def _linprog(
+    c: FloatArray, a_ub: FloatArray, b_ub: FloatArray, bounds: list[tuple[float, float | None]]
+) -> FloatArray | None:
+    result = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if result.status != 0 or result.x is None:
+        return None
+    return np.asarray(result.x, dtype=np.float64)
+
+
+def _solve_within_band(
+    model: _Model, bands: list[FloatArray], options: _Options, fixed_zero: frozenset[int]
+) -> _Solution | None:
+    """The cheapest trades that bring every key inside its band, or None if there are none."""
+    a_band, b_band, _, _ = _band_rows(model, bands)
+    a_budget, b_budget = _budget_rows(model)
+    x = _linprog(
+        _costs(model),
+        np.vstack([a_band, a_budget]),
+        np.concatenate([b_band, b_budget]),
+        _bounds(model, options, fixed_zero),
+    )
+    return None if x is None else _Solution(x=x, score=0.0)
+
+
+def _solve_compromise(
+    model: _Model, bands: list[FloatArray], options: _Options, fixed_zero: frozenset[int]
+) -> _Solution | None:
+    """The trades that leave the smallest breaches (their sum plus the largest, each in
+    shares of today's denominator), and among those the cheapest."""
+    a_band, b_band, owner, denominators = _band_rows(model, bands)
+    a_budget, b_budget = _budget_rows(model)
+    n_x = 2 * model.size
+    n_keys = len(ASSET_CLASSES) + len(REGIONS)
+    # Variables: x, one slack per key, the largest slack t.
+    band_slack = np.zeros((len(owner), n_keys + 1))
+    for r, k in enumerate(owner):
+        band_slack[r, k] = -denominators[r]
+    largest = np.hstack([np.zeros((n_keys, n_x)), np.eye(n_keys), -np.ones((n_keys, 1))])
+    a_ub = np.vstack(
+        [
+            np.hstack([a_band, band_slack]),
+            largest,
+            np.hstack([a_budget, np.zeros((len(b_budget), n_keys + 1))]),
+        ]
+    )
+    b_ub = np.concatenate([b_band, np.zeros(n_keys), b_budget])
+    bounds = _bounds(model, options, fixed_zero) + [(0.0, None)] * (n_keys + 1)
+    breach = np.concatenate([np.zeros(n_x), np.ones(n_keys + 1)])
+    first = _linprog(breach, a_ub, b_ub, bounds)
+    if first is None:
+        return None
+    score = float(breach @ first)
+    cap = score + 1e-6 + 1e-6 * score
+    second = _linprog(
+        np.concatenate([_costs(model), np.zeros(n_keys + 1)]),
+        np.vstack([a_ub, breach]),
+        np.concatenate([b_ub, [cap]]),
+        bounds,
+    )
+    best = first if second is None else second
+    return _Solution(x=best[:n_x], score=score)
+
+
+def _without_dust(
+    model: _Model,
+    solve: Callable[[frozenset[int]], _Solution | None],
+    min_trade: float,
+) -> _Solution | None:
+    """Solve, then re-solve with every trade under `min_trade` forbidden, as long as the plan
+    stays as good; a small trade the plan cannot do without is kept."""
+    fixed: frozenset[int] = frozenset()
+    best = solve(fixed)
+    if best is None or min_trade <= 0:
+        return best
+    for _ in range(_MAX_DUST_ROUNDS):
+        money = best.x * model.scale
+        dust = frozenset(int(j) for j in np.flatnonzero((money > 0) & (money < min_trade)))
+        if not dust - fixed:
+            break
+        candidate = solve(fixed | dust)
+        if candidate is None or candidate.score > best.score + _SCORE_TOLERANCE:
+            break
+        fixed, best = fixed | dust, candidate
     return best
 
 
-# ------------------------------------------------------------------ step 2: account trades
-
-
-def _to_cents(value: float) -> int:
-    return round(value * 100)
-
-
-def _sell_order(account: AccountValuation, cents_held: int) -> tuple[int, int]:
-    return (0 if account.tax_advantaged else 1, -cents_held)
-
-
-def _allocate_trades(
-    problem: _Problem,
-    h: FloatArray,
-    valuation: PortfolioValuation,
-    min_trade: float,
-) -> dict[tuple[int, str], int]:
-    """Signed trade in cents per (account index, symbol); cash per account stays ≥ 0."""
-    delta = {s: _to_cents(float(h[i] - problem.v0[i])) for i, s in enumerate(problem.symbols)}
-    delta = {s: d for s, d in delta.items() if abs(d) >= _to_cents(min_trade)}
-    # Dropping dust can leave buys larger than sells + cash; trim the largest buys.
-    shortfall = sum(delta.values()) - _to_cents(valuation.cash)
-    for symbol in sorted(delta, key=lambda s: -delta[s]):
-        if shortfall <= 0 or delta[symbol] <= 0:
-            break
-        cut = min(shortfall, delta[symbol])
-        delta[symbol] -= cut
-        shortfall -= cut
-
-    accounts = valuation.accounts
-    held: dict[tuple[int, str], int] = {}
-    for a, account in enumerate(accounts):
-        for p in account.positions:
-            held[(a, p.symbol)] = held.get((a, p.symbol), 0) + _to_cents(p.value)
-    available = [_to_cents(account.cash) for account in accounts]
-    trades: dict[tuple[int, str], int] = {}
-
-    for symbol in sorted(delta, key=lambda s: delta[s]):
-        remaining = -delta[symbol]
-        if remaining <= 0:
-            continue
-        holders = sorted(
-            (a for a in range(len(accounts)) if held.get((a, symbol), 0) > 0),
-            key=lambda a: _sell_order(accounts[a], held[(a, symbol)]),
+def _cheapest_within(model: _Model, bands: list[FloatArray], min_trade: float) -> _Solution | None:
+    """The cheapest trades inside the bands, trying in turn: (1) no sells in taxable accounts
+    and only buys that add to some key below target; (2) any buy; (3) taxable sells (at ×10)
+    with useful buys; (4) with any buy. None if no program reaches the bands."""
+    useful = _useful_buys(model)
+    anything = np.ones(len(model.symbols), dtype=bool)
+    has_taxable = any(
+        not acc.tax_advantaged and model.held[a].any() for a, acc in enumerate(model.accounts)
+    )
+    tried: set[tuple[bool, bool]] = set()
+    for allow, taxable_sells in (
+        (useful, False),
+        (anything, False),
+        (useful, True),
+        (anything, True),
+    ):
+        variant = (bool(allow.all()), taxable_sells and has_taxable)
+        if variant in tried:
+            continue  # the same program as one already tried
+        tried.add(variant)
+        options = _Options(allow_buy=allow, taxable_sells=taxable_sells)
+        solution = _without_dust(
+            model, partial(_solve_within_band, model, bands, options), min_trade
         )
-        for a in holders:
-            amount = min(remaining, held[(a, symbol)])
-            trades[(a, symbol)] = trades.get((a, symbol), 0) - amount
-            available[a] += amount
-            remaining -= amount
-            if remaining <= 0:
-                break
+        if solution is not None:
+            return solution
+    return None
 
-    for symbol in sorted(delta, key=lambda s: -delta[s]):
-        remaining = delta[symbol]
-        if remaining <= 0:
-            continue
-        order = sorted(
-            range(len(accounts)),
-            key=lambda a: (
-                0 if held.get((a, symbol), 0) > 0 else 1,
-                0 if accounts[a].tax_advantaged else 1,
-                -available[a],
-            ),
-        )
-        for a in order:
-            amount = min(remaining, available[a])
-            if amount <= 0:
-                continue
-            trades[(a, symbol)] = trades.get((a, symbol), 0) + amount
-            available[a] -= amount
-            remaining -= amount
-            if remaining <= 0:
-                break
-    return {key: amount for key, amount in trades.items() if amount != 0}
+
+def _solve(
+    model: _Model, threshold_pp: float, min_trade: float
+) -> tuple[_Solution | None, dict[str, float]]:
+    """The plan's trades, and the rescaled targets it aimed at if it had to (see
+    `_rescale_targets`).
+
+    1. Every key inside its band, at the least cost.
+    2. If some keys are unreachable: every *other* key inside its band of the user's targets.
+    3. Failing that, every other key inside its band of the rescaled targets.
+    4. Failing that, the compromise (least breach, then least cost) on those targets."""
+    bands = _bands(model, threshold_pp)
+    unreachable = _unreachable(model, threshold_pp)
+    rescaled: dict[str, float] = {}
+    if any(missing.any() for missing in unreachable):
+        bands = [np.where(m, 1.0, b) for m, b in zip(unreachable, bands, strict=True)]
+    solution = _cheapest_within(model, bands, min_trade)
+    if solution is not None:
+        return solution, rescaled
+    if any(missing.any() for missing in unreachable):
+        model, rescaled = _rescale_targets(model, unreachable)
+        bands = _bands(model, threshold_pp)
+        solution = _cheapest_within(model, bands, min_trade)
+        if solution is not None:
+            return solution, rescaled
+    options = _Options(allow_buy=_useful_buys(model), taxable_sells=True)
+    compromise = partial(_solve_compromise, model, bands, options)
+    return _without_dust(model, compromise, min_trade), rescaled
 
 
 # ------------------------------------------------------------------------------ the plan
 
 
-def _reasons(problem: _Problem, after: DriftReport, frozen: list[str]) -> list[str]:
+def _trades_in_cents(model: _Model, x: FloatArray) -> dict[tuple[int, str], int]:
+    """Signed trade in cents per (account index, symbol): net of buys and sells, sells capped
+    at the holding, each account's buys trimmed (largest first) to its cash plus sales."""
+    buys, sells = model.split(x)
+    net = buys - sells
+    trades: dict[tuple[int, str], int] = {}
+    for a in range(len(model.accounts)):
+        for i, symbol in enumerate(model.symbols):
+            amount = round(float(net[a, i]) * 100)
+            amount = max(amount, -round(float(model.held[a, i]) * 100))
+            if amount:
+                trades[(a, symbol)] = amount
+    for a, account in enumerate(model.accounts):
+        mine = {key: v for key, v in trades.items() if key[0] == a}
+        excess = sum(mine.values()) - max(round(account.cash * 100), 0)
+        for key in sorted(mine, key=lambda k: -mine[k]):
+            if excess <= 0 or mine[key] <= 0:
+                break
+            cut = min(excess, mine[key])
+            trades[key] -= cut
+            excess -= cut
+    return {key: amount for key, amount in trades.items() if amount != 0}
+
+
+def _exposure(instrument: InstrumentRead | None, dimension: DriftDimension, key: str) -> float:
+    if instrument is None:
+        return 0.0
+    if dimension == "asset_class":
+        return float((instrument.allocation_asset_class or {}).get(key, 0.0))  # type: ignore[call-overload]
+    return float((instrument.allocation_regions or {}).get(key, 0.0))  # type: ignore[call-overload]
+
+
+def _tradable(model: _Model, item: DriftItem) -> bool:
+    """Whether some tradable instrument adds exposure to the item's key."""
+    if item.dimension == "asset_class":
+        return bool((model.w_ac[:, ASSET_CLASSES.index(item.key)] > 0).any())
+    return bool((model.w_rg[:, REGIONS.index(item.key)] > 0).any())
+
+
+def _reasons(
+    model: _Model,
+    after: DriftReport,
+    instruments: Mapping[str, InstrumentRead],
+    rescaled: Mapping[str, float],
+) -> list[str]:
     if not after.needs_rebalancing:
         return []
-    if not problem.symbols:
+    if not model.symbols:
         return [
             "You hold no priced, classified instrument to trade, so the drift cannot be "
             "closed with what you already own."
         ]
     reasons = []
+    unheld: dict[str, list[str]] = {}
+    for item in after.asset_class + after.region:
+        if item.breach and item.drift_pp < 0 and item.key != "cash" and not _tradable(model, item):
+            unheld.setdefault(item.dimension, []).append(item.key.replace("_", " "))
     for item in after.asset_class + after.region:
         if not item.breach:
             continue
         label = item.key.replace("_", " ")
-        weights = problem.w_ac if item.dimension == "asset_class" else problem.w_rg
-        vocabulary = ASSET_CLASSES if item.dimension == "asset_class" else REGIONS
-        column = weights[:, vocabulary.index(item.key)]
-        if item.drift_pp < 0 and item.key != "cash" and not (column > 0).any():
+        away = f"{label.capitalize()} stays {item.drift_pp:+.2f} pp from its "
+        away += f"{item.target_pct:g}% target"
+        frozen_with_key = [
+            s for s in model.frozen if _exposure(instruments.get(s), item.dimension, item.key)
+        ]
+        tradable = _tradable(model, item)
+        if item.drift_pp < 0 and item.key != "cash" and not tradable:
             reasons.append(
-                f"No instrument you hold gives {label} exposure, so the {item.target_pct:g}% "
+                f"No instrument you hold adds {label} exposure, so the {item.target_pct:g}% "
                 f"{label} target cannot be reached without buying something new "
                 f"(currently {item.current_pct:g}%)."
             )
+        elif item.drift_pp > 0 and not tradable and frozen_with_key:
+            reasons.append(
+                f"{away}: it comes only from holdings that cannot be traded here "
+                f"({', '.join(frozen_with_key)})."
+            )
+        elif f"{item.dimension}:{item.key}" in rescaled:
+            goal = rescaled[f"{item.dimension}:{item.key}"]
+            missing = " and ".join(unheld.get(item.dimension, ["unheld targets"]))
+            reasons.append(
+                f"{away}: with no {missing} to hold, that share has to sit elsewhere, so the "
+                f"plan keeps {label} in proportion to your other targets ({goal:g}%)."
+            )
         else:
             reasons.append(
-                f"{label.capitalize()} stays {item.drift_pp:+.2f} pp from its "
-                f"{item.target_pct:g}% target: the instruments you hold cannot meet every "
-                "target at once."
+                f"{away}: the instruments you hold cannot meet every target at once (a fund "
+                "that adds one key also adds others, e.g. a US bond fund adds fixed income and "
+                "North America)."
             )
-    if frozen and reasons:
+    if model.frozen and reasons:
         reasons.append(
             "Holdings without a price or a full classification were left untouched: "
-            + ", ".join(frozen)
+            + ", ".join(model.frozen)
             + "."
         )
     return reasons
@@ -475,25 +754,44 @@ def plan_rebalance(
     threshold_pp: float = DEFAULT_DRIFT_THRESHOLD_PP,
     min_trade: float = DEFAULT_MIN_TRADE,
 ) -> RebalancePlan:
-    """Trades in held instruments and cash that bring every drift within `threshold_pp`."""
+    """The least turnover, in held instruments and cash, that brings every drift within
+    `threshold_pp`; the closest it can get when that is impossible."""
     before_allocation = look_through_values(
         valuation.values_by_symbol(), valuation.cash, instruments
     )
     before = compute_drift(
         before_allocation, asset_class_targets, region_targets, threshold_pp=threshold_pp
     )
-    problem, frozen = _build_problem(valuation, instruments, asset_class_targets, region_targets)
+    model = _build_model(valuation, instruments, asset_class_targets, region_targets)
     notes = []
     trades: dict[tuple[int, str], int] = {}
-    if before.needs_rebalancing and problem.symbols:
-        h = _target_holdings(problem, threshold_pp)
-        trades = _allocate_trades(problem, h, valuation, min_trade)
+    rescaled: dict[str, float] = {}
+    if before.needs_rebalancing and model.symbols:
+        solution, rescaled = _solve(model, threshold_pp, min_trade)
+        if solution is not None:
+            trades = _trades_in_cents(model, solution.x)
+    if trades:
         notes.append(
-            f"Trades under ${min_trade:,.0f} are left out; sells come from tax-advantaged "
-            "accounts first and each account's buys are paid from its own cash and sales."
+            "The plan trades as little as possible: idle cash is invested before anything is "
+            "sold, sells in taxable accounts are used only when tax-advantaged accounts cannot "
+            "close the drift, and each account's buys are paid from its own cash and sales."
         )
-    if frozen:
-        notes.append("Not traded (no price or classification): " + ", ".join(frozen) + ".")
+        if any(abs(v) < round(min_trade * 100) for v in trades.values()):
+            notes.append(f"Some trades are under ${min_trade:,.0f} because the plan needs them.")
+        if any(v < 0 and not model.accounts[a].tax_advantaged for (a, _), v in trades.items()):
+            notes.append(
+                "Sells in a taxable account may realise capital gains; they are used only "
+                "because the tax-advantaged accounts cannot close the drift on their own."
+            )
+    if rescaled:
+        notes.append(
+            "Some targets cannot be reached with what you hold, so the plan aims at the other "
+            "targets scaled up in proportion: "
+            + ", ".join(f"{k.split(':')[1].replace('_', ' ')} {v:g}%" for k, v in rescaled.items())
+            + "."
+        )
+    if model.frozen:
+        notes.append("Not traded (no price or classification): " + ", ".join(model.frozen) + ".")
 
     accounts = valuation.accounts
     values: dict[str, float] = valuation.values_by_symbol()
@@ -527,7 +825,7 @@ def plan_rebalance(
                 asset_class_effect={k: cents(money * w / 100.0) for k, w in weights.items() if w},
             )
         )
-    cash_after = [_to_cents(acc.cash) + sold[a] - bought[a] for a, acc in enumerate(accounts)]
+    cash_after = [round(acc.cash * 100) + sold[a] - bought[a] for a, acc in enumerate(accounts)]
     after_allocation = look_through_values(values, sum(cash_after) / 100.0, instruments)
     after = compute_drift(
         after_allocation, asset_class_targets, region_targets, threshold_pp=threshold_pp
@@ -552,6 +850,6 @@ def plan_rebalance(
         ],
         drift_before=before,
         drift_after=after,
-        reasons=_reasons(problem, after, frozen),
+        reasons=_reasons(model, after, instruments, rescaled),
         notes=notes,
     )
