@@ -75,7 +75,9 @@ def throwaway_database(kind: str, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def server(database_url: str, workdir: Path) -> Iterator[str]:
+def server(
+    database_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ALEX_")},
@@ -85,6 +87,7 @@ def server(database_url: str, workdir: Path) -> Iterator[str]:
         "ALEX_LOG_LEVEL": "WARNING",
         "ALEX_FRONTEND_DIR": str(workdir / "no-frontend"),
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        **(extra_env or {}),
     }
     cli = [sys.executable, "-m", "alex.cli"]
     subprocess.run([*cli, "db", "seed"], env=env, check=True, capture_output=True)
