@@ -4,7 +4,8 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv
 PYTEST_WORKERS ?= 2
 FRONTEND_SOURCES := $(shell find frontend/pages frontend/components frontend/lib frontend/styles \
-	frontend/public -type f 2>/dev/null) frontend/package-lock.json frontend/next.config.ts
+	frontend/public -type f 2>/dev/null) frontend/package-lock.json frontend/package.json \
+	frontend/next.config.ts frontend/tsconfig.json frontend/postcss.config.mjs
 
 .PHONY: up serve test lint typecheck pytest frontend frontend-test deps uv clean
 

@@ -24,7 +24,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback((tone: Tone, m: unknown) => {
     const id = next.current++;
     setToasts((t) => [...t.slice(-3), { id, tone, message: messageOf(m) }]);
-    window.setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === "error" ? 7000 : 4000);
+    window.setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === "error" ? 7000 : 3000);
   }, []);
   const api = useMemo<ToastApi>(() => ({
     success: (m) => push("success", m), error: (m) => push("error", m), info: (m) => push("info", m),

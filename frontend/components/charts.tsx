@@ -19,6 +19,17 @@ function fmt(unit: string | undefined, v: number): string {
   return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toFixed(2);
 }
 
+/** Category tick that breaks multi-word labels onto two lines so narrow charts stay legible. */
+function WrappedTick(props: { x?: number | string; y?: number | string; payload?: { value?: unknown } }) {
+  const words = String(props.payload?.value ?? "").split(" ");
+  const lines = words.length > 1 ? [words[0], words.slice(1).join(" ")] : words;
+  return (
+    <text x={Number(props.x ?? 0)} y={Number(props.y ?? 0) + 10} textAnchor="middle" fontSize={10.5} fill="#334155">
+      {lines.map((l, i) => <tspan key={i} x={Number(props.x ?? 0)} dy={i ? 12 : 0}>{l}</tspan>)}
+    </text>
+  );
+}
+
 const tooltipStyle = { borderRadius: 10, border: "1px solid #e3eaf3", boxShadow: "0 8px 24px -8px rgba(6,33,71,.2)", fontSize: 12 };
 
 /** One ChartSpec rendered by its type. */
@@ -39,7 +50,8 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
     case "donut": {
       const total = data.reduce((s, d) => s + d.value, 0);
       return (
-        <div className="flex flex-col items-center gap-4 sm:flex-row">
+        <div className="@container">
+        <div className="flex flex-col items-center gap-4 @md:flex-row">
           <div className="relative h-[220px] w-full max-w-[240px] shrink-0">
             <ResponsiveContainer width="100%" height="100%">
               <PieChart>
@@ -56,7 +68,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
               </div>
             )}
           </div>
-          <ul className="w-full space-y-1.5 text-sm">
+          <ul className="w-full min-w-0 space-y-1.5 text-sm">
             {data.map((d, i) => (
               <li key={i} className="flex items-center gap-2">
                 <span className="h-2.5 w-2.5 shrink-0 rounded-sm" style={{ background: swatch(i) }} />
@@ -65,6 +77,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
               </li>
             ))}
           </ul>
+        </div>
         </div>
       );
     }
@@ -85,7 +98,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
               </>
             ) : (
               <>
-                <XAxis dataKey="name" tick={{ fontSize: 11, fill: "#334155" }} interval={0} />
+                <XAxis dataKey="name" tick={WrappedTick} interval={0} height={36} />
                 <YAxis tickFormatter={(v) => fmt(unit, Number(v))} tick={{ fontSize: 11, fill: "#64748b" }} width={56} />
               </>
             )}
@@ -210,7 +223,7 @@ export function Gauge({ value, label, sublabel }: { value: number; label: string
   const c = Math.PI * r;
   return (
     <div className="flex flex-col items-center" role="img" aria-label={`${label}: ${v.toFixed(0)}%`} data-testid="success-gauge">
-      <svg viewBox="0 0 200 115" className="w-full max-w-[240px]">
+      <svg viewBox="0 0 200 115" className="w-full max-w-[190px] sm:max-w-[240px]">
         <path d="M20 100 A80 80 0 0 1 180 100" fill="none" stroke="#e7edf5" strokeWidth="16" strokeLinecap="round" />
         <path d="M20 100 A80 80 0 0 1 180 100" fill="none" stroke={color} strokeWidth="16" strokeLinecap="round" strokeDasharray={`${(v / 100) * c} ${c}`} />
         <text x="100" y="88" textAnchor="middle" className="num" style={{ fontSize: 34, fontWeight: 800, fill: "#062147" }}>{v.toFixed(0)}%</text>

@@ -73,7 +73,7 @@ function ReportBody({ job }: { job: Job }) {
                   ) : <p className="text-sm text-slate-500">No success probability.</p>}
                   {retirement.successDefinition && <p className="mt-3 text-center text-xs text-slate-500">{retirement.successDefinition}</p>}
                 </Card>
-                <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
+                <div className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-3">
                   <Stat label="Sustainable income" value={<span data-testid="sustainable-income">{money(retirement.sustainableIncome)}</span>} hint={retirement.sustainableIncomeRate !== null ? `a year, succeeds in ${pct(retirement.sustainableIncomeRate, 0)} of paths` : "a year, today's money"} accent="#16a34a" />
                   <Stat label="Target income" value={money(retirement.targetIncome)} hint={retirement.retirementAge !== null ? `a year from age ${retirement.retirementAge}` : "a year, today's money"} accent="#FFB707" />
                   <Stat label="Median at retirement" value={money(retirement.medianAtRetirement, { compact: true })} hint="today's money" accent="#209DD7" />

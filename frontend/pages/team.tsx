@@ -195,6 +195,10 @@ export default function TeamPage() {
   // On completion of a job we watched live, flip to the Analysis page.
   const [flipTo, setFlipTo] = useState<string | null>(null);
   const reloadJobs = jobs.reload;
+  const shownStatus = shownJob?.status;
+  useEffect(() => {
+    if (shownStatus === "running") void reloadJobs();
+  }, [shownStatus, reloadJobs]);
   useEffect(() => {
     if (!shownJob || !watchedLive.current) return;
     if (shownJob.status === "completed") {

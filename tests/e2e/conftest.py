@@ -2,10 +2,10 @@
 static web app build, driven by Debian's Chromium through Playwright.
 
 - The web app is built (`npm ci` when node_modules is missing, then `npm run build`) when
-  frontend/out is missing or older than a source file; ALEX_E2E_NO_BUILD=1 turns that off.
+  frontend/out is missing or older than a source file; E2E_NO_BUILD=1 turns that off.
 - Every page collects browser console errors and uncaught exceptions; a test fails on any it
   did not declare as expected.
-- Screenshots go to test-results/e2e/ (desktop and phone widths); ALEX_E2E_UPDATE_SCREENSHOTS=1
+- Screenshots go to test-results/e2e/ (desktop and phone widths); E2E_UPDATE_SCREENSHOTS=1
   also copies the curated set to docs/screenshots/."""
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "frontend"
 OUT = FRONTEND / "out"
 SHOTS = REPO / "test-results" / "e2e"
 DOCS_SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = os.environ.get("ALEX_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,8 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +58,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --------------------------------------------------------------------------- the web app build
 
 _SOURCES = ("pages", "components", "lib", "styles", "public")
-_SOURCE_FILES = ("package.json", "package-lock.json", "next.config.ts", "postcss.config.mjs", "tsconfig.json")
+_SOURCE_FILES = (
+    "package.json",
+    "package-lock.json",
+    "next.config.ts",
+    "postcss.config.mjs",
+    "tsconfig.json",
+)
 
 
 def _newest_source_mtime() -> float:
@@ -78,17 +85,34 @@ def build_is_stale() -> bool:
     return not index.exists() or index.stat().st_mtime < _newest_source_mtime()
 
 
+def _build(npm: str) -> None:
+    """`npm run build`; when another build (e.g. `make frontend`) holds Next's build lock,
+    wait for it and use its output if that is fresh."""
+    for attempt in range(4):
+        result = subprocess.run(
+            [npm, "run", "build"], cwd=FRONTEND, capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0:
+            return
+        if "Another next build process is already running" not in result.stdout + result.stderr:
+            pytest.fail(f"npm run build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        time.sleep(20 * (attempt + 1))
+        if not build_is_stale():
+            return
+    pytest.fail("another `next build` kept running; could not build the web app")
+
+
 @pytest.fixture(scope="session")
 def frontend_build() -> Path:
     if build_is_stale():
-        if os.environ.get("ALEX_E2E_NO_BUILD") == "1":
-            pytest.fail("frontend/out is missing or stale and ALEX_E2E_NO_BUILD=1: run `make frontend`")
+        if os.environ.get("E2E_NO_BUILD") == "1":
+            pytest.fail("frontend/out is missing or stale and E2E_NO_BUILD=1: run `make frontend`")
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("npm is required to build the web app for the browser tests")
         if not (FRONTEND / "node_modules").exists():
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
-        subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
+        _build(npm)
     assert (OUT / "index.html").exists()
     return OUT
 
@@ -141,7 +165,9 @@ def server(frontend_build: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     subprocess.run([*cli, "db", "seed"], cwd=REPO, env=env, check=True, capture_output=True)
     log = var / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([*cli, "serve"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*cli, "serve"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     srv = Server(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 60
     while True:
@@ -169,14 +195,12 @@ def server(frontend_build: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} not found: install Debian's chromium (`apt-get install -y chromium "
             "chromium-driver`, done by .ci/run) to run the browser tests"
         )
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -202,29 +226,34 @@ class Console:
 class Session:
     """A browser context (one user) with its page, its console and screenshot helpers."""
 
-    context: object
-    page: object
+    context: BrowserContext
+    page: Page
     console: Console
     base_url: str
 
     def goto(self, path: str) -> None:
-        self.page.goto(self.base_url + path)  # type: ignore[attr-defined]
+        self.page.goto(self.base_url + path)
 
-    def shot(self, name: str, *, full_page: bool = True) -> Path:
+    def shot(self, name: str, *, full_page: bool = True, settle: bool = True) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
-        self.page.wait_for_timeout(350)  # type: ignore[attr-defined]  # let charts settle
-        self.page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+        if settle:
+            self.page.wait_for_timeout(350)  # let charts settle
+        # Toasts (feedback the test already checked) would cover the page.
+        self.page.evaluate(
+            "() => document.querySelectorAll('[data-toast] button').forEach(b => b.click())"
+        )
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 
 @pytest.fixture
-def new_session(browser: object, server: Server) -> Iterator[object]:
+def new_session(browser: Browser, server: Server) -> Iterator[Callable[..., Session]]:
     """Factory: `new_session(phone=False)` opens a fresh browser context (a separate user)."""
     opened: list[Session] = []
 
     def open_session(*, phone: bool = False) -> Session:
-        context = browser.new_context(  # type: ignore[attr-defined]
+        context = browser.new_context(
             viewport=PHONE if phone else DESKTOP,
             device_scale_factor=2 if phone else 1,
             is_mobile=phone,
@@ -233,7 +262,12 @@ def new_session(browser: object, server: Server) -> Iterator[object]:
         context.set_default_timeout(20_000)
         page = context.new_page()
         console = Console()
-        page.on("console", lambda m: console.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: (
+                console.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
         page.on("pageerror", lambda e: console.errors.append(f"pageerror: {e}"))
         session = Session(context, page, console, server.url)
         opened.append(session)
@@ -243,13 +277,18 @@ def new_session(browser: object, server: Server) -> Iterator[object]:
     problems = []
     for s in opened:
         problems += s.console.unexpected()
-        s.context.close()  # type: ignore[attr-defined]
-    assert not problems, "browser console errors:\n" + "\n".join(problems) + "\n--- server log ---\n" + server.log_tail()
+        s.context.close()
+    assert not problems, (
+        "browser console errors:\n"
+        + "\n".join(problems)
+        + "\n--- server log ---\n"
+        + server.log_tail()
+    )
 
 
 def publish_screenshots(names: dict[str, str]) -> None:
     """Copy chosen screenshots (test-output name → docs name) when asked to."""
-    if os.environ.get("ALEX_E2E_UPDATE_SCREENSHOTS") != "1":
+    if os.environ.get("E2E_UPDATE_SCREENSHOTS") != "1":
         return
     DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
     for src, dst in names.items():

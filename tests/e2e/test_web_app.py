@@ -4,8 +4,10 @@ the analysis; user isolation; the one-click demo. Screenshots at desktop and pho
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -29,7 +31,8 @@ RECORD_AGENT_STATES = """
     if (seen[seen.length - 1] !== s) seen.push(s);
   };
   document.querySelectorAll('[data-agent]').forEach(note);
-  new MutationObserver((muts) => muts.forEach((m) => m.target.dataset && m.target.dataset.agent && note(m.target)))
+  const onChange = (muts) => muts.forEach((m) => m.target.dataset?.agent && note(m.target));
+  new MutationObserver(onChange)
     .observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
 }
 """
@@ -52,7 +55,9 @@ def sign_up(s: Session, name: str, email: str, password: str = "correct horse ba
 
 def wait_for_analysis(page: Page) -> None:
     """From the Advisor Team page: the job completes and the page flips to Analysis."""
-    expect(page.get_by_test_id("job-status")).to_have_attribute("data-job-status", "completed", timeout=60_000)
+    expect(page.get_by_test_id("job-status")).to_have_attribute(
+        "data-job-status", "completed", timeout=60_000
+    )
     page.wait_for_url(re.compile(r"/analysis/\?job="), timeout=20_000)
     expect(page.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "true")
 
@@ -73,6 +78,7 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
     charts = page.get_by_test_id("chart")
     expect(charts.first.locator("svg.recharts-surface").first).to_be_visible()
     rendered = page.locator("[data-testid=chart] svg.recharts-surface")
+    expect(rendered.nth(3)).to_be_visible()  # at least 4 charts drawn as SVG
     assert rendered.count() >= 4, f"only {rendered.count()} charts rendered"
     types = {charts.nth(i).get_attribute("data-chart-type") for i in range(charts.count())}
     assert {"donut", "bar", "horizontal_bar"} <= types, types
@@ -82,11 +88,12 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
     page.get_by_role("tab", name="Retirement").click()
     fan = page.get_by_test_id("fan-chart")
     expect(fan.locator("svg.recharts-surface")).to_be_visible()
-    assert fan.locator(".recharts-area").count() >= 3  # the percentile bands
+    expect(fan.locator(".recharts-area").nth(2)).to_be_attached()  # the percentile bands
     expect(page.get_by_test_id("success-gauge")).to_contain_text("%")
     expect(page.get_by_test_id("sustainable-income")).to_contain_text("$")
     if shot_prefix:
         s.shot(f"{shot_prefix}-analysis-retirement")
+        s.shot(f"{shot_prefix}-analysis-retirement-top", full_page=False)
 
     page.get_by_role("tab", name=re.compile("^Data quality")).click()
     dq = page.get_by_test_id("data-quality")
@@ -96,8 +103,10 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
         s.shot(f"{shot_prefix}-analysis-quality")
 
 
-def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
-    s: Session = new_session()
+def test_sign_up_profile_accounts_analysis(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
     page = s.page
 
     # Signed out: every page sends the visitor to sign-in.
@@ -118,7 +127,9 @@ def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
     form.get_by_label("Years to retirement").fill("27")
     assets = page.get_by_test_id("asset-targets")
     assets.get_by_label("Equity").fill("80")  # 80 + 25 + 5 = 110
-    expect(page.get_by_test_id("asset-targets-error")).to_have_text("Must total 100% — currently 110%")
+    expect(page.get_by_test_id("asset-targets-error")).to_have_text(
+        "Must total 100% — currently 110%"
+    )
     save = form.get_by_role("button", name="Save profile")
     expect(save).to_be_disabled()
     # The server refuses it too, naming the field (422), whatever the client does.
@@ -136,9 +147,16 @@ def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
     expect(page.get_by_test_id("asset-targets-error")).to_have_count(0)
     save.click()
     expect(page.locator("[data-toast=success]")).to_contain_text("Profile saved")
-    profile = httpx.get(f"{server.url}/api/user", headers={"Authorization": f"Bearer {token}"}).json()
+    profile = httpx.get(
+        f"{server.url}/api/user", headers={"Authorization": f"Bearer {token}"}
+    ).json()
     assert profile["current_age"] == 38
-    assert profile["asset_class_targets"] == {"equity": 65, "fixed_income": 25, "real_estate": 5, "cash": 5}
+    assert profile["asset_class_targets"] == {
+        "equity": 65,
+        "fixed_income": 25,
+        "real_estate": 5,
+        "cash": 5,
+    }
 
     # An account with positions, one of them an unknown symbol.
     page.get_by_role("link", name="Accounts", exact=True).first.click()
@@ -188,9 +206,16 @@ def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
         expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "waiting")
     page.evaluate(RECORD_AGENT_STATES)
     page.get_by_test_id("start-analysis").click()
-    expect(page.get_by_test_id("job-status")).to_be_visible()
-    s.shot("desktop-team-running")
-    expect(page.get_by_test_id("job-status")).to_have_attribute("data-job-status", "completed", timeout=60_000)
+    expect(page.locator("[data-agent][data-status=working]").first).to_be_visible(timeout=30_000)
+    # For the screenshot: the moment the three specialists work in parallel, if caught.
+    with contextlib.suppress(AssertionError):
+        expect(page.locator("[data-agent=reporter][data-status=working]")).to_be_visible(
+            timeout=5_000
+        )
+    s.shot("desktop-team-running", settle=False)
+    expect(page.get_by_test_id("job-status")).to_have_attribute(
+        "data-job-status", "completed", timeout=60_000
+    )
     for agent in AGENTS:
         expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "done")
     states = page.evaluate("() => window.__agentStates")
@@ -209,12 +234,14 @@ def test_sign_up_profile_accounts_analysis(new_session, server: Server) -> None:
     page.get_by_role("link", name="Dashboard").first.click()
     expect(page.get_by_test_id("accounts-summary")).to_contain_text("Rollover IRA")
     expect(page.get_by_test_id("last-analysis")).to_contain_text("completed")
-    assert page.locator("svg.recharts-surface").count() >= 2
+    expect(page.locator("svg.recharts-surface").nth(1)).to_be_visible()  # donut + drift
     s.shot("desktop-dashboard")
 
 
-def test_second_user_cannot_see_first_users_accounts(new_session, server: Server) -> None:
-    first: Session = new_session()
+def test_second_user_cannot_see_first_users_accounts(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    first = new_session()
     sign_up(first, "Owner One", unique_email("owner"))
     token = first.page.evaluate("() => localStorage.getItem('alex.token')")
     created = httpx.post(
@@ -227,7 +254,7 @@ def test_second_user_cannot_see_first_users_accounts(new_session, server: Server
     first.goto(f"/accounts/detail/?id={account_id}")
     expect(first.page.get_by_role("heading", name="Private Brokerage")).to_be_visible()
 
-    second: Session = new_session()
+    second = new_session()
     sign_up(second, "Other Two", unique_email("other"))
     second.goto("/accounts/")
     expect(second.page.get_by_text("No accounts yet")).to_be_visible()
@@ -238,9 +265,18 @@ def test_second_user_cannot_see_first_users_accounts(new_session, server: Server
     expect(second.page.get_by_role("heading", name="Account not found")).to_be_visible()
     expect(second.page.get_by_text("Private Brokerage")).to_have_count(0)
 
+    # A token the server no longer accepts sends the user back to sign-in.
+    second.console.allow(r"status of 401")
+    second.page.evaluate("() => localStorage.setItem('alex.token', 'not-a-valid-token')")
+    second.goto("/accounts/")
+    second.page.wait_for_url(re.compile(r"/signin/\?next=%2Faccounts"))
+    assert second.page.evaluate("() => localStorage.getItem('alex.token')") is None
 
-def test_csv_import_classify_edit_and_delete(new_session, server: Server) -> None:
-    s: Session = new_session()
+
+def test_csv_import_classify_edit_and_delete(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
     page = s.page
     sign_up(s, "Casey Importer", unique_email("casey"))
     page.get_by_role("link", name="Add an account").click()
@@ -293,8 +329,10 @@ def test_csv_import_classify_edit_and_delete(new_session, server: Server) -> Non
     expect(page.get_by_text("No accounts yet")).to_be_visible()
 
 
-def test_try_the_demo_and_every_page_at_phone_width(new_session, server: Server) -> None:
-    s: Session = new_session(phone=True)
+def test_try_the_demo_and_every_page_at_phone_width(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session(phone=True)
     page = s.page
     s.goto("/")
     page.wait_for_url(re.compile(r"/signin/"))
@@ -303,6 +341,7 @@ def test_try_the_demo_and_every_page_at_phone_width(new_session, server: Server)
     expect(page.get_by_test_id("greeting")).to_contain_text("Jordan")
     expect(page.locator("svg.recharts-surface").first).to_be_visible()
     s.shot("phone-dashboard")
+    s.shot("phone-dashboard-top", full_page=False)
 
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Mobile").get_by_role("link", name="Accounts").click()
@@ -322,9 +361,10 @@ def test_try_the_demo_and_every_page_at_phone_width(new_session, server: Server)
     s.goto("/team/")
     expect(page.get_by_test_id("past-analyses")).to_contain_text("completed")
     s.shot("phone-team")
+    s.shot("phone-team-top", full_page=False)
 
     # The same demo at desktop width, for the README.
-    d: Session = new_session()
+    d = new_session()
     d.goto("/signin/")
     d.page.get_by_role("button", name="Try the demo").click()
     expect(d.page.get_by_test_id("greeting")).to_be_visible()
@@ -356,8 +396,8 @@ def test_try_the_demo_and_every_page_at_phone_width(new_session, server: Server)
             "desktop-demo-analysis-charts": "analysis-charts",
             "desktop-demo-analysis-retirement": "analysis-retirement",
             "desktop-analysis-quality": "analysis-data-quality",
-            "phone-dashboard": "phone-dashboard",
-            "phone-team": "phone-advisor-team",
-            "phone-analysis-retirement": "phone-analysis-retirement",
+            "phone-dashboard-top": "phone-dashboard",
+            "phone-team-top": "phone-advisor-team",
+            "phone-analysis-retirement-top": "phone-analysis-retirement",
         }
     )
