@@ -37,6 +37,9 @@ def test_next_export_paths(settings: Settings, seeded: Engine, tmp_path: Path) -
         assert client.get("/health").json() == {"status": "ok"}
         assert client.get("/api/accounts").status_code == 401
         assert client.get("/docs").status_code == 200
+        unknown_api = client.get("/api/no-such-route")
+        assert unknown_api.status_code == 404
+        assert unknown_api.json() == {"detail": "Not Found"}
 
 
 def test_openapi_file_is_current() -> None:

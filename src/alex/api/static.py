@@ -28,6 +28,9 @@ class NextStaticFiles(StaticFiles):
     `index.html`, and an unknown path gets `404.html` with status 404."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if path == "api" or path.startswith("api/"):
+            # An unknown API path is an API error (JSON), not a missing web page.
+            raise HTTPException(status_code=404)
         if scope["method"] not in ("GET", "HEAD"):
             raise HTTPException(status_code=405)
         candidates = [path]
