@@ -16,8 +16,12 @@ uv:
 deps: uv
 	@$(UV) sync --frozen --quiet
 
-frontend/node_modules/.package-lock.json: frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+# `npm install` rather than `npm ci`: npm 11 here rejects its own lock file in `ci` because
+# other platforms' optional binaries (@next/swc-darwin-*, …) are absent from it. `install`
+# still installs exactly the locked versions and leaves the lock file unchanged.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
+	cd frontend && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Rebuilt only when a source file is newer than the last build.
 frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
