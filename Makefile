@@ -50,8 +50,11 @@ typecheck: deps
 frontend-test: frontend/node_modules/.package-lock.json
 	cd frontend && npm run typecheck && npm test
 
+# The browser tests run in their own pytest process: Playwright's sync API keeps an event loop
+# on the main thread for the whole session, which would break asyncio tests sharing a worker.
 pytest: deps frontend
-	$(UV) run pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(UV) run pytest -q -n $(PYTEST_WORKERS) -m "not e2e"
+	$(UV) run pytest -q -m e2e
 
 test: lint typecheck frontend-test pytest
 
