@@ -200,9 +200,7 @@ class InstrumentCreate(_Strict):
     allocation_regions: RegionAllocation | None = None
     allocation_sectors: SectorAllocation | None = None
     classification_source: ClassificationSource | None = None
-    expense_ratio: Annotated[Decimal, Field(ge=0, le=5, max_digits=8, decimal_places=6)] | None = (
-        None
-    )
+    expense_ratio: ExpenseRatio | None = None
 
 
 class InstrumentRead(_Read):

@@ -79,3 +79,14 @@ def test_bad_files(client: TestClient, alice: Headers) -> None:
         headers={**alice, "Content-Type": "text/csv"},
     )
     assert binary.status_code == 422
+
+    # A field over the csv module's limit is reported as a bad file, not a 500.
+    huge = _post(
+        client, alice, account["id"], 'symbol,quantity\n"' + "A" * 200_000 + '",1\n', False
+    )
+    assert huge.status_code == 200, huge.text  # type: ignore[attr-defined]
+    assert "unreadable CSV" in huge.json()["errors"][0]["message"]  # type: ignore[attr-defined]
+    # A repeated column would silently keep the last value.
+    twice = _post(client, alice, account["id"], "symbol,quantity,quantity\nSPY,1,2\n", False)
+    assert twice.json()["rows"] == []  # type: ignore[attr-defined]
+    assert "repeated column(s): quantity" in twice.json()["errors"][0]["message"]  # type: ignore[attr-defined]

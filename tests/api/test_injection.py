@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from tests.api.conftest import Headers, add_position, make_account
 
@@ -54,3 +55,31 @@ def test_instrument_name_verbatim(client: TestClient, alice: Headers) -> None:
     assert response.status_code == 200
     assert client.get("/api/instruments/XSSY", headers=alice).json()["name"] == name
     assert client.get("/api/instruments/SPY", headers=alice).status_code == 200
+
+
+def test_nul_characters_are_never_a_server_error(
+    client: TestClient, alice: Headers, engine: Engine
+) -> None:
+    """PostgreSQL refuses NUL in text (SQLite stores it): either way the answer is not a 500,
+    and nothing is half-written."""
+    account = make_account(client, alice)
+    attempts = [
+        client.put("/api/user", json={"display_name": "a\x00b"}, headers=alice),
+        client.post(
+            "/api/accounts",
+            json={"account_name": "a\x00b", "account_type": "taxable"},
+            headers=alice,
+        ),
+        client.patch(
+            f"/api/accounts/{account['id']}", json={"account_purpose": "\x00"}, headers=alice
+        ),
+        client.get("/api/instruments/%00", headers=alice),
+        client.get("/api/instruments", params={"q": "\x00"}, headers=alice),
+    ]
+    statuses = [r.status_code for r in attempts]
+    assert all(s < 500 for s in statuses), statuses
+    if engine.dialect.name == "postgresql":
+        assert statuses == [422, 422, 422, 422, 422], statuses
+        assert "NUL" in attempts[0].json()["detail"][0]["msg"]
+        accounts = client.get("/api/accounts", headers=alice).json()
+        assert [a["account_name"] for a in accounts] == [account["account_name"]]

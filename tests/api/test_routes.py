@@ -159,7 +159,9 @@ def test_not_found_routes(client: TestClient, alice: Headers) -> None:
     assert client.get("/api/accounts/not-a-uuid", headers=alice).status_code == 422
 
 
-def test_instruments_search_and_classification(client: TestClient, alice: Headers) -> None:
+def test_instruments_search_and_classification(
+    client: TestClient, alice: Headers, bob: Headers
+) -> None:
     found = client.get("/api/instruments", params={"q": "sp"}, headers=alice).json()
     assert found[0]["symbol"] == "SPY"
     assert client.get("/api/instruments", params={"limit": 0}, headers=alice).status_code == 422
@@ -196,6 +198,11 @@ def test_instruments_search_and_classification(client: TestClient, alice: Header
     missing = client.put("/api/instruments/NOPE/classification", json=classification, headers=alice)
     assert missing.status_code == 404
 
+    # Instruments are shared: only a holder may classify, so nobody rewrites others' data.
+    other = client.put("/api/instruments/NEWCO/classification", json=classification, headers=bob)
+    assert other.status_code == 403
+    assert client.get("/api/instruments/NEWCO", headers=bob).json()["name"] == "NewCo Inc."
+
 
 def test_analyze_and_jobs(client: TestClient, alice: Headers) -> None:
     none_yet = client.post("/api/analyze", headers=alice)
@@ -215,10 +222,11 @@ def test_analyze_and_jobs(client: TestClient, alice: Headers) -> None:
     assert job["status"] == "pending"
     assert job["job_type"] == "portfolio_analysis"
     assert client.get(f"/api/jobs/{job_id}/events", headers=alice).json() == []
-    assert (
-        client.get(f"/api/jobs/{job_id}/events", params={"after": -1}, headers=alice).status_code
-        == 422
-    )
+    events = f"/api/jobs/{job_id}/events"
+    assert client.get(events, params={"after": -1}, headers=alice).status_code == 422
+    for after in (2**31, 10**30):  # past the INTEGER seq column: no events, not an overflow 500
+        response = client.get(events, params={"after": after}, headers=alice)
+        assert (response.status_code, response.json()) == (200, []), after
 
 
 def test_events_after(client: TestClient, alice: Headers, app: object) -> None:
@@ -272,3 +280,32 @@ def test_portfolio_dashboard(client: TestClient, token_for: Callable[[str], Head
     assert "asset_class_donut" in body["charts"]
     assert "asset_class_drift" in body["charts"]
     assert body["charts"]["asset_class_donut"]["data"]
+
+
+def test_account_values_are_the_valuation_engines(client: TestClient, alice: Headers) -> None:
+    """The accounts pages and the dashboard/report show the same figures: one valuation."""
+    account = make_account(client, alice, cash_balance="10.125")
+    add_position(client, alice, account["id"], "SPY", "0.12345678")  # 83.9506104 → $83.95
+    add_position(client, alice, account["id"], "AGG", "1.005")
+    detail = client.get(f"/api/accounts/{account['id']}", headers=alice).json()
+    engine = client.get("/api/portfolio", headers=alice).json()["analysis"]["valuation"]
+    valued = engine["accounts"][0]
+    assert dec(detail["total_value"]) == dec(str(valued["total"]))
+    assert dec(detail["positions_value"]) == dec(str(valued["positions_value"]))
+    by_symbol = {p["symbol"]: dec(str(p["value"])) for p in valued["positions"]}
+    assert {p["symbol"]: dec(p["value"]) for p in detail["positions"]} == by_symbol
+    listed = client.get("/api/accounts", headers=alice).json()
+    assert dec(listed[0]["total_value"]) == dec(str(engine["total"]))
+
+
+def test_non_finite_numbers_are_422_not_500(client: TestClient, alice: Headers) -> None:
+    """Python's JSON parser reads NaN, Infinity and 1e999; the 422 that echoes them back must
+    still be valid JSON."""
+    for raw in ('{"asset_class_targets": {"equity": 1e999}}', '{"current_age": NaN}'):
+        response = client.put(
+            "/api/user", content=raw, headers={**alice, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["detail"][0]
+        assert error["loc"][:2] == ["body", raw.split('"')[1]]
+        assert "inf" in str(error["input"]).lower() or "nan" in str(error["input"]).lower()

@@ -19,6 +19,7 @@ from alex.finance.assumptions import DEFAULT_ASSUMPTIONS, MarketAssumptions, Ret
 from alex.finance.retirement import (
     RetirementInputs,
     RetirementProjection,
+    _bisect,
     build_market,
     draw_shocks,
     project_retirement,
@@ -242,6 +243,25 @@ def test_sustainable_income_reproduces_its_success_rate(rule: str) -> None:
         base.model_copy(update={"target_income": first.sustainable_income * 1.01 + 1})
     )
     assert above.success_pct < 85.0
+
+
+@pytest.mark.parametrize("threshold", [85_000.0, 3.3e16, math.inf])
+def test_bisection_ends_at_float_resolution(threshold: float) -> None:
+    """Incomes the API accepts (up to 1e16) are beyond the scale where an absolute tolerance
+    of $0.001 is finer than float spacing; the search must still end."""
+    calls = 0
+
+    def success_at(x: float) -> float:
+        nonlocal calls
+        calls += 1
+        assert calls < 5_000, "bisection does not terminate"
+        return 1.0 if x <= threshold else 0.0
+
+    found = _bisect(success_at, 0.9, 1e16, 0.001)
+    assert math.isfinite(found)
+    assert found <= threshold
+    if math.isfinite(threshold):
+        assert found == pytest.approx(threshold, rel=1e-9, abs=0.001)
 
 
 def test_percent_rule_without_a_floor_has_no_income_limit() -> None:

@@ -11,6 +11,8 @@ from typing import Any
 from alex.agents.events import EventRecorder, UsageReport
 from alex.agents.grounding import GroundingResult
 from alex.finance.plan import PortfolioAnalysis
+from alex.finance.rebalance import DEFAULT_DRIFT_THRESHOLD_PP
+from alex.finance.retirement import DEFAULT_PATHS, DEFAULT_SEED
 from alex.schemas import AgentName, PortfolioSnapshot
 
 
@@ -18,9 +20,9 @@ from alex.schemas import AgentName, PortfolioSnapshot
 class AnalysisOptions:
     """Knobs a job request may set; every default is the engine's documented default."""
 
-    drift_threshold: float = 5.0
-    seed: int = 42
-    paths: int = 10_000
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD_PP
+    seed: int = DEFAULT_SEED
+    paths: int = DEFAULT_PATHS
 
     @classmethod
     def from_request(cls, payload: dict[str, Any] | None) -> AnalysisOptions:

@@ -24,15 +24,6 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = (408, 409, 429, 500, 502, 503, 504, 529)
 
 
-def is_offline(settings: Settings | None = None) -> bool:
-    return (settings or get_settings()).offline_model
-
-
-def model_label(settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
-    return "offline" if settings.offline_model else settings.model.strip()
-
-
 def build_model(
     *, write: OfflineWrite, plan: OfflinePlan | None = None, settings: Settings | None = None
 ) -> Model:

@@ -213,6 +213,17 @@ def list_positions(session: Session, account_id: uuid.UUID) -> Sequence[Position
     return session.scalars(stmt).all()
 
 
+def user_holds(session: Session, user_id: str, symbol: str) -> bool:
+    """Whether any of the user's accounts holds `symbol`."""
+    stmt = (
+        select(Position.id)
+        .join(Account, Position.account_id == Account.id)
+        .where(Account.user_id == user_id, Position.symbol == symbol)
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
 def get_owned_position(session: Session, user_id: str, position_id: uuid.UUID) -> Position:
     position = session.get(Position, position_id)
     if position is None:

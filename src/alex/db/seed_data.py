@@ -400,7 +400,6 @@ SEED_INSTRUMENTS: list[dict[str, Any]] = [
 ]
 
 DEMO_USER_ID = "demo"
-DEMO_EMAIL = "demo@alex.local"
 
 DEMO_USER: dict[str, Any] = {
     "id": DEMO_USER_ID,

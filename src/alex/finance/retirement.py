@@ -416,12 +416,16 @@ _UNBOUNDED_INCOME = 1e12
 
 
 def _bisect(success_at: Callable[[float], float], rate: float, guess: float, tol: float) -> float:
-    """Highest x with success_at(x) ≥ rate, for success_at non-increasing and success_at(0)=1."""
+    """Highest x with success_at(x) ≥ rate, for success_at non-increasing and success_at(0)=1.
+    Stops at `tol` or at float resolution, whichever comes first: for incomes beyond ~1e13 the
+    gap between neighbouring floats exceeds an absolute `tol`, and halving would never end."""
     lo, hi = 0.0, max(guess, 1.0)
-    while success_at(hi) >= rate:
+    while success_at(hi) >= rate and math.isfinite(hi):
         lo, hi = hi, hi * 2.0
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            break
         if success_at(mid) >= rate:
             lo = mid
         else:

@@ -77,8 +77,14 @@ class PortfolioValuation(BaseModel):
         return out
 
 
-def _position_value(quantity: Decimal, price: Decimal) -> Decimal:
+def position_value(quantity: Decimal, price: Decimal) -> Decimal:
+    """A position's value in cents: the one rounding every page, report and total uses."""
     return (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cash_value(cash_balance: Decimal) -> Decimal:
+    """An account's cash in cents, as counted in its total."""
+    return cash_balance.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _value_account(
@@ -99,7 +105,7 @@ def _value_account(
                 )
             )
             continue
-        value = _position_value(position.quantity, instrument.current_price)
+        value = position_value(position.quantity, instrument.current_price)
         priced.append((position.symbol, instrument, position.quantity, value))
     positions_value = sum((value for *_, value in priced), Decimal(0))
     return positions_value, priced, missing
@@ -110,7 +116,7 @@ def value_portfolio(snapshot: PortfolioSnapshot) -> PortfolioValuation:
     staged = []
     for account in snapshot.accounts:
         positions_value, priced, missing = _value_account(account, snapshot.instruments)
-        cash = account.cash_balance.quantize(CENT, rounding=ROUND_HALF_UP)
+        cash = cash_value(account.cash_balance)
         staged.append((account, cash, positions_value, priced, missing))
     total = sum((cash + pv for _, cash, pv, _, _ in staged), Decimal(0))
     total_cash = sum((cash for _, cash, *_ in staged), Decimal(0))

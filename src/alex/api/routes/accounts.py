@@ -1,5 +1,6 @@
-"""Accounts CRUD, with values computed from instrument prices (a missing price is reported as
-missing, never guessed)."""
+"""Accounts CRUD, with values computed from instrument prices by the valuation engine's rules
+(cents per position, so these totals equal the dashboard's and the report's; a missing price is
+reported as missing, never guessed)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alex.api.deps import CurrentUser, OwnedAccount, SessionDep, WriteLimited
 from alex.api.models import AccountDetail, AccountSummary, PositionDetail
 from alex.db import repository as repo
 from alex.db.models import Account, Instrument, Position
+from alex.finance.valuation import cash_value, position_value
 from alex.schemas import AccountCreate, AccountRead, AccountUpdate, PositionRead
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[WriteLimited])
@@ -31,7 +33,7 @@ def position_detail(
     position: Position, instrument: Instrument | None, account_total: Decimal
 ) -> PositionDetail:
     price = instrument.current_price if instrument else None
-    value = position.quantity * price if price is not None else None
+    value = position_value(position.quantity, price) if price is not None else None
     weight = (
         float(round(value / account_total * 100, 4))
         if value is not None and account_total > 0
@@ -58,8 +60,8 @@ def account_detail(
         if price is None:
             unpriced += 1
         else:
-            positions_value += p.quantity * price
-    total = account.cash_balance + positions_value
+            positions_value += position_value(p.quantity, price)
+    total = cash_value(account.cash_balance) + positions_value
     return AccountDetail(
         **AccountRead.model_validate(account).model_dump(),
         positions_count=len(positions),

@@ -55,7 +55,14 @@ def parse_csv(text: str, held: set[str]) -> tuple[list[ImportRow], list[ImportRo
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     seen: dict[str, int] = {}
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            errors.append(ImportRowError(line=reader.line_num, message=f"unreadable CSV: {exc}"))
+            return rows, errors
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
@@ -63,12 +70,15 @@ def parse_csv(text: str, held: set[str]) -> tuple[list[ImportRow], list[ImportRo
             header = [c.strip().lower().replace(" ", "_") for c in cells]
             missing = [c for c in REQUIRED if c not in header]
             unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-            if missing or unknown:
+            repeated = sorted({c for c in header if header.count(c) > 1})
+            if missing or unknown or repeated:
                 problems = []
                 if missing:
                     problems.append(f"missing column(s): {', '.join(missing)}")
                 if unknown:
                     problems.append(f"unknown column(s): {', '.join(unknown)}")
+                if repeated:
+                    problems.append(f"repeated column(s): {', '.join(repeated)}")
                 errors.append(
                     ImportRowError(
                         line=line,

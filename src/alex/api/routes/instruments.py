@@ -46,9 +46,12 @@ def classify_instrument(
 ) -> InstrumentRead:
     """Set type and allocations (each summing to 100) for an instrument that is unclassified
     or was classified by a user or the tagger."""
+    # Instruments are shared: a user who holds none of it may not rewrite what others see.
     instrument = repo.require_instrument(session, symbol)
     if instrument.classification_source == "seed":
         raise ForbiddenError(f"{instrument.symbol} is reference data and cannot be reclassified")
+    if not repo.user_holds(session, user.id, instrument.symbol):
+        raise ForbiddenError(f"you can only classify instruments you hold; add {symbol} first")
     repo.classify_instrument(session, instrument, body, "user")
     session.commit()
     return InstrumentRead.model_validate(instrument)

@@ -20,6 +20,10 @@ from alex.schemas import JobEventRead, JobRead
 
 router = APIRouter(prefix="/api", tags=["analysis"], dependencies=[WriteLimited])
 
+# job_events.seq is a 32-bit INTEGER column: a larger cursor is past every event, and must not
+# reach the database (where it overflows into a 500).
+MAX_SEQ = 2**31 - 1
+
 
 def headline(summary: dict[str, Any] | None) -> str | None:
     """A one-line preview for the jobs list: the executive summary's first sentence."""
@@ -110,5 +114,5 @@ def job_events(
     """Events in order; poll with `after` = the last seq you have."""
     return [
         JobEventRead.model_validate(e)
-        for e in repo.list_events(session, job.id, after=after, limit=limit)
+        for e in repo.list_events(session, job.id, after=min(after, MAX_SEQ), limit=limit)
     ]
