@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import Engine
 
 from alex.core.config import Settings
-from alex.jobs.runner import JobRunner
+from alex.jobs.runner import JobRunner, preload_runner_in_background
 from alex.jobs.worker import Worker, worker_name
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class LocalQueue:
             )
             thread.start()
             self._threads.append(thread)
+        if self.workers:
+            preload_runner_in_background()
         log.info("local job workers started", extra={"workers": len(self.workers)})
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import Engine
 
 from alex.core.config import Settings
-from alex.jobs.runner import JobRunner
+from alex.jobs.runner import JobRunner, preload_runner
 from alex.jobs.worker import Worker, worker_name
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def worker_main(settings: Settings, *, concurrency: int = 1) -> int:
     from alex.db.session import engine_for
 
     engine = engine_for(settings.resolved_database_url)
+    preload_runner()
     if settings.queue == "sqs":
         from alex.jobs.sqs import consume_forever
 

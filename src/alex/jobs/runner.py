@@ -3,6 +3,7 @@ or any coroutine function with the same signature (tests inject doubles)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -16,3 +17,13 @@ async def default_runner(job_id: uuid.UUID, *, engine: Engine | None = None) -> 
     from alex.jobs.execute import execute_job
 
     await execute_job(job_id, engine=engine)
+
+
+def preload_runner() -> None:
+    """Import the agent stack (Agents SDK, LiteLLM) ahead of the first job: it takes seconds,
+    and without this the first analysis after a start would pay for it."""
+    import alex.jobs.execute  # noqa: F401
+
+
+def preload_runner_in_background() -> None:
+    threading.Thread(target=preload_runner, name="alex-preload", daemon=True).start()
