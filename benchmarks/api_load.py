@@ -76,7 +76,11 @@ def throwaway_database(kind: str, workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def server(
-    database_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    processes: int = 1,
 ) -> Iterator[str]:
     port = free_port()
     env = {
@@ -92,7 +96,12 @@ def server(
     cli = [sys.executable, "-m", "alex.cli"]
     subprocess.run([*cli, "db", "seed"], env=env, check=True, capture_output=True)
     log = (workdir / "serve.log").open("wb")
-    proc = subprocess.Popen([*cli, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*cli, "serve", "--workers", str(processes)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -188,18 +197,26 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run(kind: str, clients: int, duration: float, think_ms: float) -> dict[str, float]:
+def run(
+    kind: str, clients: int, duration: float, think_ms: float, processes: int = 1
+) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix=f"alex-bench-{kind}-"))
     try:
-        with throwaway_database(kind, workdir) as url, server(url, workdir) as base:
+        with (
+            throwaway_database(kind, workdir) as url,
+            server(url, workdir, processes=processes) as base,
+        ):
             headers, paths = prepare(base)
             asyncio.run(load(base, headers, paths, 10, 2.0, 0))  # warm-up
+            # Baseline in the same run: one client, no contention.
+            alone, _ = asyncio.run(load(base, headers, paths, 1, min(duration, 5.0), 0))
             results, elapsed = asyncio.run(
                 load(base, headers, paths, clients, duration, think_ms / 1000)
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     lat = results.latencies_ms
+    baseline_p50 = statistics.median(alone.latencies_ms)
     row = {
         "requests": len(lat),
         "rps": len(lat) / elapsed,
@@ -212,7 +229,9 @@ def run(kind: str, clients: int, duration: float, think_ms: float) -> dict[str, 
         f"{kind:>8}: {clients} clients x {duration:g}s (think {think_ms:g} ms): "
         f"{row['requests']:.0f} requests, {row['rps']:.0f} req/s, "
         f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, max {row['max_ms']:.1f} ms, "
-        f"errors {row['errors']:.0f} {dict(sorted(results.statuses.items()))}",
+        f"errors {row['errors']:.0f} {dict(sorted(results.statuses.items()))}\n"
+        f"{'':>10}baseline (1 client) p50 {baseline_p50:.1f} ms; "
+        f"p99 under load / baseline p50 = {row['p99_ms'] / baseline_p50:.1f}x",
         flush=True,
     )
     return row
@@ -228,10 +247,11 @@ def main() -> None:
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="pause between a client's calls"
     )
+    parser.add_argument("--server-processes", type=int, default=1, help="`alex serve --workers N`")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
-        run(kind, args.clients, args.duration, args.think_ms)
+        run(kind, args.clients, args.duration, args.think_ms, args.server_processes)
 
 
 if __name__ == "__main__":
