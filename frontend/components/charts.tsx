@@ -52,7 +52,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
       return (
         <div className="@container">
         <div className="flex flex-col items-center gap-4 @md:flex-row">
-          <div className="relative h-[220px] w-full max-w-[240px] shrink-0">
+          <div className="relative h-[220px] w-full max-w-[240px] shrink-0 @md:max-w-[180px]">
             <ResponsiveContainer width="100%" height="100%">
               <PieChart>
                 <Pie data={data} dataKey="value" nameKey="name" innerRadius={spec.type === "donut" ? "58%" : 0} outerRadius="95%" paddingAngle={spec.type === "donut" ? 1.5 : 0} stroke="#fff" strokeWidth={2} isAnimationActive={false}>
@@ -72,8 +72,8 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
             {data.map((d, i) => (
               <li key={i} className="flex items-center gap-2">
                 <span className="h-2.5 w-2.5 shrink-0 rounded-sm" style={{ background: swatch(i) }} />
-                <span className="flex-1 truncate text-slate-700">{d.name}</span>
-                <span className="num font-semibold text-ink">{isPercent(unit) || !unit ? pct(total ? (d.value / total) * 100 : 0) : <>{fmt(unit, d.value)} <span className="font-normal text-slate-400">{pct(total ? (d.value / total) * 100 : 0, 0)}</span></>}</span>
+                <span className="min-w-0 flex-1 truncate text-slate-700">{d.name}</span>
+                <span className="num shrink-0 whitespace-nowrap font-semibold text-ink">{isPercent(unit) || !unit ? pct(total ? (d.value / total) * 100 : 0) : <>{fmt(unit, d.value)} <span className="font-normal text-slate-400">{pct(total ? (d.value / total) * 100 : 0, 0)}</span></>}</span>
               </li>
             ))}
           </ul>
