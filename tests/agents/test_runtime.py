@@ -17,6 +17,9 @@ from alex.agents.model import build_model, build_model_settings, usage_report
 from alex.agents.observability import RecordingProcessor, configure_tracing, reset_tracing
 from alex.agents.offline import OfflineAnalyst, OfflineTurn, PlannedCall
 from alex.agents.planner.lambda_handler import handler as planner_handler
+from alex.agents.reporter.lambda_handler import handler as reporter_handler
+from alex.agents.retirement.lambda_handler import handler as retirement_handler
+from alex.agents.tagger.lambda_handler import handler as tagger_handler
 from alex.core.config import Settings, get_settings
 from alex.core.errors import ValidationFailedError
 from alex.jobs.execute import execute_job
@@ -115,6 +118,17 @@ def test_lambda_handlers(engine: Engine, demo_job: uuid.UUID) -> None:
     result = charter_handler({"job_id": str(demo_job)})
     assert result["status"] == "completed"
     assert load_job(engine, demo_job).charts_payload is not None
+
+    assert reporter_handler({"job_id": str(demo_job)})["status"] == "completed"
+    assert load_job(engine, demo_job).report_payload is not None
+    assert retirement_handler({"job_id": str(demo_job)})["status"] == "completed"
+    assert load_job(engine, demo_job).retirement_payload is not None
+
+    # The offline analyst cannot know ARKK: the tagger's Lambda says so and invents nothing.
+    tagged = tagger_handler({"job_id": str(demo_job), "symbol": "arkk"})
+    assert tagged["symbol"] == "ARKK" and tagged["classified"] is False
+    with pytest.raises(ValidationFailedError):
+        tagger_handler({"job_id": str(demo_job)})
 
     assert planner_handler({"job_id": str(demo_job)}) == {"job_id": str(demo_job)}
     assert load_job(engine, demo_job).status == "completed"
