@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -148,3 +149,51 @@ def test_signing_key_is_created_once_and_private(tmp_path: Path) -> None:
     assert first.private_numbers() == second.private_numbers()
     key_file = next(tmp_path.iterdir())
     assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_verified_tokens_expire_with_the_token_and_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alex.auth import base
+    from alex.auth.base import CLOCK_SKEW_SECONDS, Principal, VerifiedTokens
+
+    clock = [1000.0]
+    monkeypatch.setattr(base.time, "time", lambda: clock[0])
+    cache = VerifiedTokens(max_entries=2)
+    principal = Principal(subject="user_a", claims={"exp": 1100})
+    cache.put("token-a", principal)
+    assert cache.get("token-a") is principal
+    assert cache.get("token-a-tampered") is None
+
+    clock[0] = 1100 + CLOCK_SKEW_SECONDS - 0.5  # the same leeway the full check allows
+    assert cache.get("token-a") is principal
+    clock[0] = 1100 + CLOCK_SKEW_SECONDS
+    assert cache.get("token-a") is None  # expired: verified in full again, and refused there
+
+    clock[0] = 1000.0
+    for name in ("b", "c", "d"):
+        cache.put(f"token-{name}", Principal(subject=name, claims={"exp": 2000}))
+    assert cache.get("token-b") is None  # the oldest made room
+    assert cache.get("token-c") is not None and cache.get("token-d") is not None
+
+
+def test_a_cached_token_is_still_refused_once_signed_out_or_expired(
+    client: TestClient, app: FastAPI
+) -> None:
+    from alex.auth.base import CLOCK_SKEW_SECONDS
+
+    auth: LocalAuthenticator = app.state.auth
+    # Accepted for 0.5-1.5 s more (inside the clock-skew leeway): verified once, then cached.
+    refused_from = math.ceil(time.time() + 0.5)
+    exp = refused_from - CLOCK_SKEW_SECONDS
+    nearly = jwt.encode(
+        {"iss": auth.issuer, "sub": "user_f", "iat": exp - 60, "exp": exp},
+        auth._key,
+        "RS256",
+        {"kid": auth.kid},
+    )
+    assert client.get("/api/accounts", headers=_bearer(nearly)).status_code == 200
+    time.sleep(refused_from - time.time() + 0.05)
+    response = client.get("/api/accounts", headers=_bearer(nearly))
+    assert response.status_code == 401
+    assert response.json() == {"detail": "token expired"}

@@ -309,3 +309,52 @@ def test_non_finite_numbers_are_422_not_500(client: TestClient, alice: Headers) 
         error = response.json()["detail"][0]
         assert error["loc"][:2] == ["body", raw.split('"')[1]]
         assert "inf" in str(error["input"]).lower() or "nan" in str(error["input"]).lower()
+
+
+def test_reads_need_no_profile_and_writes_create_it(
+    client: TestClient, token_for: Callable[[str], Headers], app: object
+) -> None:
+    """Reads check the token only: a new user's first read owns nothing and writes nothing.
+    The first write creates the profile its rows reference."""
+    from sqlalchemy import select
+
+    from alex.db.models import User
+
+    carol = token_for("user_carol")
+    engine = app.state.engine  # type: ignore[attr-defined]
+
+    def profiles() -> list[str]:
+        with engine.connect() as conn:
+            return list(conn.scalars(select(User.id).where(User.id == "user_carol")))
+
+    assert client.get("/api/accounts", headers=carol).json() == []
+    assert client.get("/api/jobs", headers=carol).json() == []
+    assert client.get("/api/instruments?q=SP", headers=carol).status_code == 200
+    assert profiles() == []
+
+    account = make_account(client, carol)
+    assert account["user_id"] == "user_carol"
+    assert profiles() == ["user_carol"]
+    assert [a["id"] for a in client.get("/api/accounts", headers=carol).json()] == [account["id"]]
+
+
+def test_account_list_and_detail_agree(client: TestClient, alice: Headers) -> None:
+    """The list (one aggregate query) and the detail (one joined query) value alike, per
+    account, with unpriced positions counted and never valued."""
+    first = make_account(client, alice, cash_balance="5.55")
+    second = make_account(
+        client, alice, account_name="IRA", account_type="traditional_ira", cash_balance="0"
+    )
+    add_position(client, alice, first["id"], "SPY", "3.3333")
+    add_position(client, alice, first["id"], "NOPRICE1", "7")
+    add_position(client, alice, second["id"], "AGG", "12")
+    listed = {a["id"]: a for a in client.get("/api/accounts", headers=alice).json()}
+    for account in (first, second):
+        detail = client.get(f"/api/accounts/{account['id']}", headers=alice).json()
+        summary = listed[account["id"]]
+        for key in ("positions_count", "positions_value", "total_value", "unpriced_positions"):
+            assert summary[key] == detail[key], key
+        priced = [dec(p["value"]) for p in detail["positions"] if p["value"] is not None]
+        assert dec(detail["positions_value"]) == sum(priced)
+    assert listed[first["id"]]["unpriced_positions"] == 1
+    assert listed[second["id"]]["positions_count"] == 1

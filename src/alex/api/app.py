@@ -29,6 +29,7 @@ from alex.api.routes import (
 from alex.api.static import NextStaticFiles, placeholder
 from alex.auth import Authenticator, make_authenticator
 from alex.core.config import Settings, get_settings
+from alex.core.heap import freeze_startup_heap
 from alex.db.session import engine_for, session_factory
 from alex.jobs.queue import JobQueue, make_queue
 from alex.jobs.runner import JobRunner
@@ -63,6 +64,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_workers:
             queue.start()
+        freeze_startup_heap()  # the agent stack, if a worker preloads it, freezes it again
         log.info(
             "Alex API ready",
             extra={"auth": settings.auth, "queue": queue.kind, "db": engine.dialect.name},
@@ -106,15 +108,16 @@ def create_app(
 
 
 def request_db_slots(engine: Engine, settings: Settings) -> int:
-    """How many requests may hold a database session at once: the pool's capacity, less a
-    connection for each in-process worker and its heartbeat."""
+    """How many requests may hold a database session at once: the pool's persistent
+    connections. Its overflow is left to the in-process workers and their heartbeats; letting
+    requests into the overflow would open and close a connection per request under load."""
     pool = engine.pool
     if isinstance(pool, QueuePool):
-        capacity = pool.size() + max(pool._max_overflow, 0)
-    else:  # SingletonThreadPool / StaticPool share one connection; NullPool has no limit
-        capacity = 1 if isinstance(pool, SingletonThreadPool | StaticPool) else 64
-    reserved = 2 * settings.local_workers if settings.queue == "local" else 0
-    return max(1, capacity - reserved)
+        if settings.queue == "local" and pool._max_overflow < 2 * settings.local_workers:
+            return max(1, pool.size() - 2 * settings.local_workers)
+        return pool.size()
+    # SingletonThreadPool / StaticPool share one connection; NullPool has no limit
+    return 1 if isinstance(pool, SingletonThreadPool | StaticPool) else 64
 
 
 def _mount_frontend(app: FastAPI, settings: Settings) -> None:

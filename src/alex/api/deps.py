@@ -91,8 +91,18 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_caller_id(principal: PrincipalDep) -> str:
+    """The caller's user id, with no database work: a token's subject is the user id. Reads use
+    this; a user without a profile row yet simply owns nothing."""
+    return principal.subject
+
+
+CallerId = Annotated[str, Depends(get_caller_id)]
+
+
 def get_current_user(principal: PrincipalDep, session: SessionDep) -> User:
-    """The caller's profile, created on their first request (Clerk users have no sign-up)."""
+    """The caller's profile, created on their first request (Clerk users have no sign-up).
+    Routes that read or write the profile, or create rows that reference it, use this."""
     user = repo.get_user(session, principal.subject)
     if user is not None:
         return user
@@ -108,29 +118,40 @@ def get_current_user(principal: PrincipalDep, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def limit_writes(request: Request, user: CurrentUser) -> None:
+async def limit_writes(request: Request, caller_id: CallerId) -> None:
     """Per-user write budget (ALEX_WRITE_RATE_PER_MINUTE); reads are not limited."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
     limiter: WriteLimiter = request.app.state.write_limiter
-    limiter.check(user.id)
+    limiter.check(caller_id)
 
 
 WriteLimited = Depends(limit_writes)
 
 
-def get_owned_account(account_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Account:
-    return repo.get_owned_account(session, user.id, account_id)
+# Owning a resource implies the owner's profile exists, so these check ownership against the
+# token's subject without loading the profile.
+def get_owned_account(account_id: uuid.UUID, caller_id: CallerId, session: SessionDep) -> Account:
+    return repo.get_owned_account(session, caller_id, account_id)
 
 
-def get_owned_position(position_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Position:
-    return repo.get_owned_position(session, user.id, position_id)
+def get_owned_position(
+    position_id: uuid.UUID, caller_id: CallerId, session: SessionDep
+) -> Position:
+    return repo.get_owned_position(session, caller_id, position_id)
 
 
-def get_owned_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Job:
-    return repo.get_owned_job(session, user.id, job_id)
+def get_owned_job(job_id: uuid.UUID, caller_id: CallerId, session: SessionDep) -> Job:
+    return repo.get_owned_job(session, caller_id, job_id)
+
+
+def get_owned_job_id(job_id: uuid.UUID, caller_id: CallerId, session: SessionDep) -> uuid.UUID:
+    """Ownership alone, without loading the job's (large) result sections."""
+    repo.check_job_owner(session, caller_id, job_id)
+    return job_id
 
 
 OwnedAccount = Annotated[Account, Depends(get_owned_account)]
 OwnedPosition = Annotated[Position, Depends(get_owned_position)]
 OwnedJob = Annotated[Job, Depends(get_owned_job)]
+OwnedJobId = Annotated[uuid.UUID, Depends(get_owned_job_id)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -76,6 +78,33 @@ def decode_rs256(
     if not isinstance(subject, str) or not subject or len(subject) > 128:
         raise AuthenticationError("invalid token subject")
     return Principal(subject=subject, claims=claims)
+
+
+class VerifiedTokens:
+    """Tokens this process has verified, kept until they expire. Verifying an RSA signature is
+    the largest fixed cost of an authenticated request and a client sends the same token on
+    every call. Keyed by the whole token, so any change to it is a miss and a full check."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        principal = self._entries.get(token)
+        if principal is None:
+            return None
+        if time.time() >= float(principal.claims["exp"]) + CLOCK_SKEW_SECONDS:
+            with self._lock:
+                self._entries.pop(token, None)
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                del self._entries[next(iter(self._entries))]  # the oldest
+            self._entries[token] = principal
 
 
 def key_id(token: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import jwt
 
-from alex.auth.base import Principal, decode_rs256, key_id
+from alex.auth.base import Principal, VerifiedTokens, decode_rs256, key_id
 from alex.core.config import Settings
 from alex.core.errors import AuthenticationError
 
@@ -35,6 +35,7 @@ class ClerkAuthenticator:
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
         self._lock = threading.Lock()
+        self._verified = VerifiedTokens()
 
     def _refresh(self, *, force: bool) -> None:
         with self._lock:
@@ -67,10 +68,14 @@ class ClerkAuthenticator:
             raise AuthenticationError("invalid token") from None
 
     def verify(self, token: str) -> Principal:
-        key = self._key_for(key_id(token))
-        return decode_rs256(
-            token, key, issuer=self.issuer, authorized_parties=self.authorized_parties
-        )
+        principal = self._verified.get(token)
+        if principal is None:
+            key = self._key_for(key_id(token))
+            principal = decode_rs256(
+                token, key, issuer=self.issuer, authorized_parties=self.authorized_parties
+            )
+            self._verified.put(token, principal)
+        return principal
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": []}

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from alex.auth.base import Principal, decode_rs256, key_id
+from alex.auth.base import Principal, VerifiedTokens, decode_rs256, key_id
 from alex.core.config import Settings
 from alex.core.errors import AuthenticationError
 
@@ -96,6 +96,7 @@ class LocalAuthenticator:
         # Signed-out token ids, kept until their expiry (per process: tokens are stateless).
         self._revoked: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._verified = VerifiedTokens()
 
     def issue(self, subject: str, *, name: str | None = None) -> str:
         now = int(time.time())
@@ -112,10 +113,13 @@ class LocalAuthenticator:
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, token: str) -> Principal:
-        kid = key_id(token)
-        if kid is not None and kid != self.kid:
-            raise AuthenticationError("invalid token")
-        principal = decode_rs256(token, self._public_key, issuer=self.issuer)
+        principal = self._verified.get(token)
+        if principal is None:
+            kid = key_id(token)
+            if kid is not None and kid != self.kid:
+                raise AuthenticationError("invalid token")
+            principal = decode_rs256(token, self._public_key, issuer=self.issuer)
+            self._verified.put(token, principal)
         jti = principal.claims.get("jti")
         if isinstance(jti, str) and jti in self._revoked:
             raise AuthenticationError("token signed out")

@@ -334,6 +334,15 @@ def get_owned_job(session: Session, user_id: str, job_id: uuid.UUID) -> Job:
     return job
 
 
+def check_job_owner(session: Session, user_id: str, job_id: uuid.UUID) -> None:
+    """`get_owned_job`'s checks and errors, reading only the owner column."""
+    owner = session.scalar(select(Job.user_id).where(Job.id == job_id))
+    if owner is None:
+        raise NotFoundError(f"job '{job_id}' not found")
+    if owner != user_id:
+        raise ForbiddenError("this job belongs to another user")
+
+
 def list_jobs(session: Session, user_id: str, *, limit: int = 50) -> Sequence[Job]:
     stmt = (
         select(Job)

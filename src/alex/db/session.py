@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,16 +16,33 @@ from alex.core.config import get_settings
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    # JSON columns hold whole reports; pydantic-core's parser reads them several times faster
+    # than the standard library's, into the same Python types.
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
+        pool: dict[str, int] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # A file database gets a queue pool; keep enough connections open for the API's
+            # concurrent requests so none is opened (and PRAGMA-configured) per request.
+            pool = {"pool_size": 8, "max_overflow": 8}
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_deserializer=from_json,
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        json_deserializer=from_json,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
 
+from alex.core.heap import freeze_startup_heap
+
 JobRunner = Callable[..., Awaitable[None]]
 """`runner(job_id, *, engine=...)`: run the job to completed/failed; raise on a crash."""
 
@@ -23,6 +25,8 @@ def preload_runner() -> None:
     """Import the agent stack (Agents SDK, LiteLLM) ahead of the first job: it takes seconds,
     and without this the first analysis after a start would pay for it."""
     import alex.jobs.execute  # noqa: F401
+
+    freeze_startup_heap()
 
 
 def preload_runner_in_background() -> None:

@@ -4,14 +4,17 @@ reported as missing, never guessed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from alex.api.deps import CurrentUser, OwnedAccount, SessionDep, WriteLimited
+from alex.api.deps import CallerId, CurrentUser, OwnedAccount, SessionDep, WriteLimited
 from alex.api.models import AccountDetail, AccountSummary, PositionDetail
 from alex.db import repository as repo
 from alex.db.models import Account, Instrument, Position
@@ -21,77 +24,92 @@ from alex.schemas import AccountCreate, AccountRead, AccountUpdate, PositionRead
 router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[WriteLimited])
 
 
-def instruments_for(session: Session, symbols: Iterable[str]) -> dict[str, Instrument]:
-    wanted = set(symbols)
-    if not wanted:
-        return {}
-    rows = session.scalars(select(Instrument).where(Instrument.symbol.in_(wanted))).all()
-    return {i.symbol: i for i in rows}
+class AccountTotals(NamedTuple):
+    positions_count: int
+    positions_value: Decimal
+    total_value: Decimal
+    unpriced_positions: int
 
 
-def position_detail(
-    position: Position, instrument: Instrument | None, account_total: Decimal
-) -> PositionDetail:
-    price = instrument.current_price if instrument else None
-    value = position_value(position.quantity, price) if price is not None else None
-    weight = (
-        float(round(value / account_total * 100, 4))
-        if value is not None and account_total > 0
-        else None
-    )
-    return PositionDetail(
-        **PositionRead.model_validate(position).model_dump(),
-        instrument_name=instrument.name if instrument else position.symbol,
-        instrument_type=instrument.instrument_type if instrument else None,
-        price=price,
-        value=value,
-        weight_pct=weight,
-        classified=bool(instrument and repo.is_classified(instrument)),
-    )
-
-
-def account_detail(
-    account: Account, positions: Sequence[Position], instruments: dict[str, Instrument]
-) -> AccountDetail:
+def account_totals(
+    cash_balance: Decimal, holdings: Iterable[tuple[Decimal, Decimal | None]]
+) -> AccountTotals:
+    """Totals from (quantity, price) pairs; a missing price is counted, never guessed."""
+    count = unpriced = 0
     positions_value = Decimal(0)
-    unpriced = 0
-    for p in positions:
-        price = instruments[p.symbol].current_price if p.symbol in instruments else None
+    for quantity, price in holdings:
+        count += 1
         if price is None:
             unpriced += 1
         else:
-            positions_value += position_value(p.quantity, price)
-    total = cash_value(account.cash_balance) + positions_value
-    return AccountDetail(
-        **AccountRead.model_validate(account).model_dump(),
-        positions_count=len(positions),
-        positions_value=positions_value,
-        total_value=total,
-        unpriced_positions=unpriced,
-        positions=[position_detail(p, instruments.get(p.symbol), total) for p in positions],
+            positions_value += position_value(quantity, price)
+    return AccountTotals(
+        count, positions_value, cash_value(cash_balance) + positions_value, unpriced
     )
 
 
 def load_account_detail(session: Session, account: Account) -> AccountDetail:
-    positions = repo.list_positions(session, account.id)
-    return account_detail(
-        account, positions, instruments_for(session, (p.symbol for p in positions))
+    """The account with each position's instrument, price, value and weight, in one query
+    that reads only the instrument columns the page shows (reads are the hot path)."""
+    rows = session.execute(
+        select(
+            Position,
+            Instrument.name,
+            Instrument.instrument_type,
+            Instrument.current_price,
+            Instrument.allocation_asset_class,
+            Instrument.allocation_regions,
+            Instrument.allocation_sectors,
+        )
+        .outerjoin(Instrument, Instrument.symbol == Position.symbol)
+        .where(Position.account_id == account.id)
+        .order_by(Position.symbol)
+    ).all()
+    totals = account_totals(account.cash_balance, ((r[0].quantity, r.current_price) for r in rows))
+    positions = []
+    for position, name, instrument_type, price, asset_classes, regions, sectors in rows:
+        value = position_value(position.quantity, price) if price is not None else None
+        weight = (
+            float(round(value / totals.total_value * 100, 4))
+            if value is not None and totals.total_value > 0
+            else None
+        )
+        positions.append(
+            PositionDetail(
+                **PositionRead.model_validate(position).model_dump(),
+                instrument_name=name if name is not None else position.symbol,
+                instrument_type=instrument_type,
+                price=price,
+                value=value,
+                weight_pct=weight,
+                classified=bool(asset_classes and regions and sectors),
+            )
+        )
+    return AccountDetail(
+        **AccountRead.model_validate(account).model_dump(),
+        **totals._asdict(),
+        positions=positions,
     )
 
 
 @router.get("", response_model=list[AccountSummary])
-def list_accounts(user: CurrentUser, session: SessionDep) -> list[AccountSummary]:
+def list_accounts(caller_id: CallerId, session: SessionDep) -> list[AccountSummary]:
     """The caller's accounts with position counts and values."""
     accounts = session.scalars(
-        select(Account)
-        .where(Account.user_id == user.id)
-        .options(selectinload(Account.positions))
-        .order_by(Account.created_at, Account.id)
+        select(Account).where(Account.user_id == caller_id).order_by(Account.created_at, Account.id)
     ).all()
-    instruments = instruments_for(session, (p.symbol for a in accounts for p in a.positions))
+    holdings: dict[uuid.UUID, list[tuple[Decimal, Decimal | None]]] = defaultdict(list)
+    for account_id, quantity, price in session.execute(
+        select(Position.account_id, Position.quantity, Instrument.current_price)
+        .join(Account, Account.id == Position.account_id)
+        .outerjoin(Instrument, Instrument.symbol == Position.symbol)
+        .where(Account.user_id == caller_id)
+    ):
+        holdings[account_id].append((quantity, price))
     return [
-        AccountSummary.model_validate(
-            account_detail(a, a.positions, instruments).model_dump(exclude={"positions"})
+        AccountSummary(
+            **AccountRead.model_validate(a).model_dump(),
+            **account_totals(a.cash_balance, holdings[a.id])._asdict(),
         )
         for a in accounts
     ]

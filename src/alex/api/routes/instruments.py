@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from alex.api.deps import CurrentUser, SessionDep, WriteLimited
+from alex.api.deps import CallerId, CurrentUser, SessionDep, WriteLimited
 from alex.core.errors import ForbiddenError
 from alex.db import repository as repo
 from alex.schemas import InstrumentClassification, InstrumentRead
@@ -19,7 +19,7 @@ SymbolPath = Annotated[str, Path(min_length=1, max_length=20, examples=["SPY"])]
 
 @router.get("", response_model=list[InstrumentRead])
 def search_instruments(
-    user: CurrentUser,
+    caller_id: CallerId,
     session: SessionDep,
     q: Annotated[str, Query(max_length=50, description="Symbol prefix or part of the name")] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -32,7 +32,7 @@ def search_instruments(
 
 
 @router.get("/{symbol}", response_model=InstrumentRead)
-def get_instrument(symbol: SymbolPath, user: CurrentUser, session: SessionDep) -> InstrumentRead:
+def get_instrument(symbol: SymbolPath, caller_id: CallerId, session: SessionDep) -> InstrumentRead:
     return InstrumentRead.model_validate(repo.require_instrument(session, symbol))
 
 
