@@ -197,3 +197,26 @@ def test_a_cached_token_is_still_refused_once_signed_out_or_expired(
     response = client.get("/api/accounts", headers=_bearer(nearly))
     assert response.status_code == 401
     assert response.json() == {"detail": "token expired"}
+
+
+def test_sign_in_and_sign_up_attempts_are_rate_limited(settings: Settings, seeded: object) -> None:
+    from alex.api.app import create_app
+
+    app = create_app(settings.model_copy(update={"signin_rate_per_minute": 3}), start_workers=False)
+    wrong = {"email": "victim@example.com", "password": "guess-guess"}
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert client.post("/api/auth/signin", json=wrong).status_code == 401
+        limited = client.post("/api/auth/signin", json=wrong)
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert "sign-in attempts per minute" in limited.json()["detail"]
+        # The client's budget is spent for every email and for sign-up, which then creates
+        # nothing.
+        other = {"email": "new@example.com", "password": "long-enough-1"}
+        assert client.post("/api/auth/signin", json=other).status_code == 429
+        assert client.post("/api/auth/signup", json=other).status_code == 429
+    with TestClient(app, client=("203.0.113.9", 50000)) as fresh:
+        # Another address: the victim's email is still limited, sign-up is not.
+        assert fresh.post("/api/auth/signin", json=wrong).status_code == 429
+        assert fresh.post("/api/auth/signup", json=other).status_code == 201

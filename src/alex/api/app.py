@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from alex.api import errors, security
-from alex.api.ratelimit import WriteLimiter
+from alex.api.ratelimit import SlidingWindowLimiter
 from alex.api.routes import (
     accounts,
     auth,
@@ -85,7 +85,10 @@ def create_app(
     app.state.session_factory = session_factory(engine)
     app.state.auth = authenticator
     app.state.queue = queue
-    app.state.write_limiter = WriteLimiter(settings.write_rate_per_minute)
+    app.state.write_limiter = SlidingWindowLimiter(settings.write_rate_per_minute, "changes")
+    app.state.signin_limiter = SlidingWindowLimiter(
+        settings.signin_rate_per_minute, "sign-in attempts"
+    )
     app.state.db_slots = asyncio.Semaphore(request_db_slots(engine, settings))
 
     errors.install(app)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alex.api.ratelimit import WriteLimiter
+from alex.api.ratelimit import SlidingWindowLimiter
 from alex.auth import Authenticator, Principal
 from alex.core.config import Settings
 from alex.core.errors import AuthenticationError
@@ -122,7 +122,7 @@ async def limit_writes(request: Request, caller_id: CallerId) -> None:
     """Per-user write budget (ALEX_WRITE_RATE_PER_MINUTE); reads are not limited."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
-    limiter: WriteLimiter = request.app.state.write_limiter
+    limiter: SlidingWindowLimiter = request.app.state.write_limiter
     limiter.check(caller_id)
 
 

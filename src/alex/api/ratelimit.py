@@ -3,7 +3,9 @@
 - Analysis starts are counted from the jobs table (`ALEX_ANALYSIS_RATE_PER_HOUR`), so the limit
   holds across processes and restarts.
 - Writes use an in-process sliding window (`ALEX_WRITE_RATE_PER_MINUTE`, generous): it guards a
-  single server against runaway clients; behind several processes each enforces it alone."""
+  single server against runaway clients; behind several processes each enforces it alone.
+- Sign-in and sign-up attempts use the same window (`ALEX_SIGNIN_RATE_PER_MINUTE`), counted per
+  client address and, for sign-in, per email, so passwords cannot be guessed at request speed."""
 
 from __future__ import annotations
 
@@ -35,26 +37,29 @@ def check_analysis_rate(session: Session, user_id: str, per_hour: int) -> None:
     )
 
 
-class WriteLimiter:
-    def __init__(self, per_minute: int, *, window_seconds: float = 60.0) -> None:
+class SlidingWindowLimiter:
+    """At most `per_minute` hits per key in any 60 s; `what` names them in the 429 message."""
+
+    def __init__(self, per_minute: int, what: str, *, window_seconds: float = 60.0) -> None:
         self.limit = per_minute
+        self.what = what
         self.window = window_seconds
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, user_id: str) -> None:
+    def check(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
-            hits = self._hits.setdefault(user_id, deque())
+            hits = self._hits.setdefault(key, deque())
             while hits and hits[0] <= now - self.window:
                 hits.popleft()
             if len(hits) >= self.limit:
                 retry_after = max(1, math.ceil(hits[0] + self.window - now))
                 raise RateLimitedError(
-                    f"at most {self.limit} changes per minute; try again in {retry_after} s",
+                    f"at most {self.limit} {self.what} per minute; try again in {retry_after} s",
                     retry_after_seconds=retry_after,
                 )
             hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle users
+            if len(self._hits) > 10_000:  # forget idle keys
                 for key in [k for k, v in self._hits.items() if not v]:
                     del self._hits[key]

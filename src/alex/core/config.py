@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
     analysis_rate_per_hour: int = Field(default=10, ge=1)
     write_rate_per_minute: int = Field(default=300, ge=1)
+    signin_rate_per_minute: int = Field(default=10, ge=1)
     frontend_dir: Path = PROJECT_ROOT / "frontend" / "out"
 
     # --- observability ---

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alex.api.deps import AuthDep, SessionDep, SettingsDep
 from alex.api.models import AuthConfig, SignInRequest, SignUpRequest, TokenResponse
+from alex.api.ratelimit import SlidingWindowLimiter
 from alex.auth.local import LocalAuthenticator, hash_password, verify_password
 from alex.core.errors import AuthenticationError, ConflictError, NotFoundError
 from alex.db import repository as repo
@@ -30,6 +31,14 @@ def _local(auth: AuthDep) -> LocalAuthenticator:
     if not isinstance(auth, LocalAuthenticator):
         raise NotFoundError("built-in sign-in is disabled (ALEX_AUTH=clerk)")
     return auth
+
+
+def limit_attempts(request: Request, *keys: str) -> None:
+    """Count an attempt against the client's address and any further keys (the email)."""
+    limiter: SlidingWindowLimiter = request.app.state.signin_limiter
+    client = request.client.host if request.client else "unknown"
+    for key in (f"client:{client}", *keys):
+        limiter.check(key)
 
 
 def _token(auth: LocalAuthenticator, user_id: str, name: str | None = None) -> TokenResponse:
@@ -52,11 +61,17 @@ def auth_config(settings: SettingsDep) -> AuthConfig:
     "/signup",
     response_model=TokenResponse,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "Email already registered"}},
+    responses={
+        409: {"description": "Email already registered"},
+        429: {"description": "Too many attempts; see Retry-After"},
+    },
 )
-def sign_up(body: SignUpRequest, session: SessionDep, auth: AuthDep) -> TokenResponse:
+def sign_up(
+    body: SignUpRequest, request: Request, session: SessionDep, auth: AuthDep
+) -> TokenResponse:
     """Create a built-in account and its profile; returns a token."""
     local = _local(auth)
+    limit_attempts(request)
     email = body.email.lower()
     if session.get(LocalCredential, email) is not None:
         raise ConflictError("an account with this email already exists", field="email")
@@ -72,11 +87,21 @@ def sign_up(body: SignUpRequest, session: SessionDep, auth: AuthDep) -> TokenRes
     return _token(local, user_id, body.display_name)
 
 
-@router.post("/signin", response_model=TokenResponse, responses={401: {"description": "Bad"}})
-def sign_in(body: SignInRequest, session: SessionDep, auth: AuthDep) -> TokenResponse:
+@router.post(
+    "/signin",
+    response_model=TokenResponse,
+    responses={
+        401: {"description": "Wrong email or password"},
+        429: {"description": "Too many attempts; see Retry-After"},
+    },
+)
+def sign_in(
+    body: SignInRequest, request: Request, session: SessionDep, auth: AuthDep
+) -> TokenResponse:
     """Exchange email and password for a token. Unknown emails and wrong passwords get the same
     answer, in the same time."""
     local = _local(auth)
+    limit_attempts(request, f"email:{body.email.lower()}")
     credential = session.get(LocalCredential, body.email.lower())
     if not verify_password(credential.password_hash if credential else None, body.password):
         raise AuthenticationError(_BAD_CREDENTIALS)
