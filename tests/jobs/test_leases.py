@@ -175,3 +175,23 @@ def test_lease_lost_abandons_job(
     assert leases.claim_next(engine, "rescuer", lease_seconds=60, max_attempts=3) is not None
     assert leases.renew_lease(engine, claim, lease_seconds=60) is False
     assert load(engine, job_id).lease_owner == "rescuer"
+
+
+async def test_a_hung_attempt_is_stopped_and_the_job_ends_failed(
+    engine: Engine, new_job: NewJob, job_settings: Settings
+) -> None:
+    """The heartbeat would keep a hung job leased forever; the deadline ends each attempt."""
+    job_id = new_job()
+    hung = Recorder(delay=3600)
+    settings = job_settings.model_copy(update={"job_timeout_seconds": 0.2})
+    worker = Worker(engine, settings, runner=hung)
+    deadline = time.monotonic() + 20
+    while load(engine, job_id).status != "failed" and time.monotonic() < deadline:
+        await worker.run_once() or await asyncio.sleep(0.05)
+    job = load(engine, job_id)
+    assert job.status == "failed"
+    assert job.error_message == (
+        "gave up after 3 attempts: JobTimeoutError: the attempt ran longer than 0.2 s and was "
+        "stopped"
+    )
+    assert (job.lease_owner, len(hung.runs)) == (None, 3)

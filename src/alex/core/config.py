@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     local_workers: int = Field(default=2, ge=0, le=32)
     job_max_attempts: int = Field(default=3, ge=1, le=20)
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_timeout_seconds: float = Field(default=900.0, gt=0)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
     sqs_queue_url: str = ""
     aws_region: str = "us-east-1"

@@ -20,6 +20,11 @@ from alex.jobs.runner import JobRunner, default_runner
 log = logging.getLogger(__name__)
 
 
+class JobTimeoutError(Exception):
+    """An attempt outlived ALEX_JOB_TIMEOUT_SECONDS. The heartbeat keeps a hung job's lease
+    alive, so without this deadline it would stay `running` for as long as its worker lives."""
+
+
 def worker_name(prefix: str = "worker") -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -37,6 +42,7 @@ class Worker:
         self.runner = runner or default_runner
         self.name = name or worker_name()
         self.lease_seconds = settings.job_lease_seconds
+        self.timeout_seconds = settings.job_timeout_seconds
         self.max_attempts = settings.job_max_attempts
         self.poll_seconds = settings.worker_poll_seconds
         self.job_delay_seconds = settings.worker_job_delay_seconds
@@ -99,7 +105,14 @@ class Worker:
     async def _run(self, claim: Claim) -> None:
         if self.job_delay_seconds:
             await asyncio.sleep(self.job_delay_seconds)
-        await self.runner(claim.job_id, engine=self.engine)
+        try:
+            await asyncio.wait_for(
+                self.runner(claim.job_id, engine=self.engine), self.timeout_seconds
+            )
+        except TimeoutError:
+            raise JobTimeoutError(
+                f"the attempt ran longer than {self.timeout_seconds:g} s and was stopped"
+            ) from None
 
     def _after_crash(self, claim: Claim, error: str) -> None:
         if claim.attempt >= self.max_attempts:
