@@ -136,7 +136,8 @@ export interface paths {
         put?: never;
         /**
          * Sign Out
-         * @description Revoke the presented token (built-in tokens; Clerk signs out in the browser).
+         * @description Revoke the presented token in every server process (built-in tokens; Clerk signs out in
+         *     the browser). Idempotent: a missing or already invalid token is a no-op.
          */
         post: operations["sign_out_api_auth_signout_post"];
         delete?: never;
@@ -185,7 +186,9 @@ export interface paths {
         post?: never;
         /**
          * Delete User
-         * @description Delete the profile and all the user's accounts, positions, jobs and sign-in.
+         * @description Delete the profile and all the user's accounts, positions, jobs and sign-in. Every token
+         *     issued to the user until now is refused from then on; with Clerk, a new session token
+         *     starts a fresh, empty profile.
          */
         delete: operations["delete_user_api_user_delete"];
         options?: never;

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
+import jwt
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from alex.auth.local import LocalAuthenticator
 from tests.api.conftest import Headers, add_position, dec, make_account
 
 
@@ -246,8 +250,16 @@ def test_events_after(client: TestClient, alice: Headers, app: object) -> None:
     assert events[0]["message"] == "m1"
 
 
+def issued_later(app: FastAPI, subject: str, *, seconds: int) -> Headers:
+    """A token as if issued `seconds` from now (token times have one-second resolution)."""
+    auth: LocalAuthenticator = app.state.auth
+    iat = int(time.time()) + seconds
+    claims = {"iss": auth.issuer, "sub": subject, "iat": iat, "exp": iat + 600}
+    return {"Authorization": "Bearer " + jwt.encode(claims, auth._key, "RS256", {"kid": auth.kid})}
+
+
 def test_export_demo_data_and_delete(
-    client: TestClient, token_for: Callable[[str], Headers]
+    client: TestClient, token_for: Callable[[str], Headers], app: FastAPI
 ) -> None:
     carol = token_for("user_carol")
     loaded = client.post("/api/user/demo-data", headers=carol)
@@ -264,9 +276,16 @@ def test_export_demo_data_and_delete(
     assert len(export["jobs"]) == 1
 
     assert client.delete("/api/user", headers=carol).status_code == 204
-    # A fresh, empty profile is created on the next request.
-    assert client.get("/api/accounts", headers=carol).json() == []
-    assert client.get("/api/jobs", headers=carol).json() == []
+    # Tokens issued before the deletion are refused, so nothing recreates the profile...
+    for method, path in (("GET", "/api/accounts"), ("GET", "/api/user"), ("POST", "/api/analyze")):
+        refused = client.request(method, path, headers=carol)
+        assert refused.status_code == 401, path
+        assert refused.json() == {"detail": "this profile was deleted; sign in again"}
+    # ...and a token issued afterwards (a new Clerk session) starts a fresh, empty one.
+    fresh = issued_later(app, "user_carol", seconds=2)
+    assert client.get("/api/accounts", headers=fresh).json() == []
+    assert client.get("/api/jobs", headers=fresh).json() == []
+    assert client.get("/api/user", headers=fresh).json()["id"] == "user_carol"
 
 
 def test_portfolio_dashboard(client: TestClient, token_for: Callable[[str], Headers]) -> None:

@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from alex.api import errors, security
@@ -28,6 +30,7 @@ from alex.api.routes import (
 )
 from alex.api.static import NextStaticFiles, placeholder
 from alex.auth import Authenticator, make_authenticator
+from alex.auth.revocations import Revocations
 from alex.core.config import Settings, get_settings
 from alex.core.heap import freeze_startup_heap
 from alex.db.session import engine_for, session_factory
@@ -60,8 +63,14 @@ def create_app(
     authenticator = authenticator or make_authenticator(settings)
     queue = queue or make_queue(settings, engine, runner=runner)
 
+    revocations = Revocations()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await load_revocations(revocations, engine)
+        poller = asyncio.create_task(
+            poll_revocations(revocations, engine, settings.revocation_poll_seconds)
+        )
         if start_workers:
             queue.start()
         freeze_startup_heap()  # the agent stack, if a worker preloads it, freezes it again
@@ -72,6 +81,7 @@ def create_app(
         try:
             yield
         finally:
+            poller.cancel()
             queue.stop()
 
     app = FastAPI(
@@ -84,6 +94,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.auth = authenticator
+    app.state.revocations = revocations
     app.state.queue = queue
     app.state.write_limiter = SlidingWindowLimiter(settings.write_rate_per_minute, "changes")
     app.state.signin_limiter = SlidingWindowLimiter(
@@ -108,6 +119,21 @@ def create_app(
         app.include_router(router)
     _mount_frontend(app, settings)
     return app
+
+
+async def poll_revocations(revocations: Revocations, engine: Engine, every: float) -> None:
+    """Pick up sign-outs and deletions made through other processes. A failed poll (database
+    briefly away) is logged and retried; requests keep the list as last loaded."""
+    while True:
+        await asyncio.sleep(every)
+        await load_revocations(revocations, engine)
+
+
+async def load_revocations(revocations: Revocations, engine: Engine) -> None:
+    try:
+        await run_in_threadpool(revocations.refresh, engine)
+    except SQLAlchemyError:  # e.g. not migrated yet: /ready reports that; the poller retries
+        log.warning("could not load token revocations; will retry", exc_info=True)
 
 
 def request_db_slots(engine: Engine, settings: Settings) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alex.api.ratelimit import SlidingWindowLimiter
 from alex.auth import Authenticator, Principal
+from alex.auth.revocations import Revocations
 from alex.core.config import Settings
 from alex.core.errors import AuthenticationError
 from alex.db import repository as repo
@@ -84,6 +85,8 @@ async def get_principal(
         principal = auth.verify(credentials.credentials)
     else:  # may fetch the JWKS over the network
         principal = await run_in_threadpool(auth.verify, credentials.credentials)
+    revocations: Revocations = request.app.state.revocations
+    revocations.check(principal)
     request.state.user_id = principal.subject
     return principal
 

@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -93,9 +92,6 @@ class LocalAuthenticator:
         public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._public_key))
         self.kid = jwk_thumbprint(public_jwk)
         self._jwk = {**public_jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
-        # Signed-out token ids, kept until their expiry (per process: tokens are stateless).
-        self._revoked: dict[str, float] = {}
-        self._lock = threading.Lock()
         self._verified = VerifiedTokens()
 
     def issue(self, subject: str, *, name: str | None = None) -> str:
@@ -120,20 +116,7 @@ class LocalAuthenticator:
                 raise AuthenticationError("invalid token")
             principal = decode_rs256(token, self._public_key, issuer=self.issuer)
             self._verified.put(token, principal)
-        jti = principal.claims.get("jti")
-        if isinstance(jti, str) and jti in self._revoked:
-            raise AuthenticationError("token signed out")
         return principal
-
-    def revoke(self, principal: Principal) -> None:
-        jti = principal.claims.get("jti")
-        exp = principal.claims.get("exp")
-        if not isinstance(jti, str) or not isinstance(exp, int | float):
-            return
-        now = time.time()
-        with self._lock:
-            self._revoked = {k: v for k, v in self._revoked.items() if v > now}
-            self._revoked[jti] = float(exp)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self._jwk]}

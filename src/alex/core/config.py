@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     auth: Literal["local", "clerk"] = "local"
     jwt_issuer: str = "alex-local"
     jwt_ttl_minutes: int = Field(default=720, gt=0)
+    revocation_poll_seconds: float = Field(default=2.0, gt=0)
     clerk_jwks_url: str = ""
     clerk_issuer: str = ""
     clerk_authorized_parties: list[str] = Field(default_factory=list)

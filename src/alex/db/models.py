@@ -170,3 +170,24 @@ class JobEvent(Timestamped, Base):
     tokens_in: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(ExactDecimal(14, 6), nullable=False, default=0)
+
+
+class TokenRevocation(Timestamped, Base):
+    """Tokens refused before their expiry, shared by every server process (each polls for rows
+    newer than the last it saw). Either one token (`jti`, on sign-out) or every token of a user
+    issued up to `issued_before` (the user deleted their data). Rows are purged once no token
+    they could refuse is still valid."""
+
+    __tablename__ = "token_revocations"
+    __table_args__ = (
+        CheckConstraint(
+            "(jti IS NOT NULL) OR (user_id IS NOT NULL AND issued_before IS NOT NULL)",
+            name="token_or_user_cutoff",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    jti: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[str | None] = mapped_column(String(128))
+    issued_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from alex.core.errors import ConflictError, ForbiddenError, NotFoundError
-from alex.db.models import Account, Instrument, Job, JobEvent, Position, User
+from alex.db.models import Account, Instrument, Job, JobEvent, Position, TokenRevocation, User
 from alex.db.types import utcnow
 from alex.schemas import (
     AccountCreate,
@@ -78,6 +78,39 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
 def delete_user(session: Session, user_id: str) -> None:
     """Remove the user and, through cascades, every account, position and job they own."""
     session.execute(delete(User).where(User.id == user_id))
+
+
+# --------------------------------------------------------------------------- token revocations
+
+
+def revoke_token(session: Session, jti: str, expires_at: datetime) -> TokenRevocation:
+    """Refuse one token (sign-out) until it would have expired anyway."""
+    return _add_revocation(session, TokenRevocation(jti=jti, expires_at=expires_at))
+
+
+def revoke_user_tokens(
+    session: Session, user_id: str, issued_before: datetime, expires_at: datetime
+) -> TokenRevocation:
+    """Refuse every token of `user_id` issued up to `issued_before`."""
+    row = TokenRevocation(user_id=user_id, issued_before=issued_before, expires_at=expires_at)
+    return _add_revocation(session, row)
+
+
+def _add_revocation(session: Session, row: TokenRevocation) -> TokenRevocation:
+    session.execute(delete(TokenRevocation).where(TokenRevocation.expires_at <= utcnow()))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def token_revocations(
+    session: Session, *, created_since: datetime | None = None
+) -> Sequence[TokenRevocation]:
+    """Unexpired revocations, optionally only those created since a time."""
+    stmt = select(TokenRevocation).where(TokenRevocation.expires_at > utcnow())
+    if created_since is not None:
+        stmt = stmt.where(TokenRevocation.created_at >= created_since)
+    return session.scalars(stmt.order_by(TokenRevocation.id)).all()
 
 
 # --------------------------------------------------------------------------- instruments

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -14,6 +14,7 @@ from alex.api.deps import AuthDep, SessionDep, SettingsDep
 from alex.api.models import AuthConfig, SignInRequest, SignUpRequest, TokenResponse
 from alex.api.ratelimit import SlidingWindowLimiter
 from alex.auth.local import LocalAuthenticator, hash_password, verify_password
+from alex.auth.revocations import Revocations
 from alex.core.errors import AuthenticationError, ConflictError, NotFoundError
 from alex.db import repository as repo
 from alex.db.models import LocalCredential
@@ -126,12 +127,23 @@ def demo_sign_in(session: SessionDep, auth: AuthDep, settings: SettingsDep) -> T
 
 
 @router.post("/signout", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out(request: Request, auth: AuthDep) -> Response:
-    """Revoke the presented token (built-in tokens; Clerk signs out in the browser)."""
+def sign_out(request: Request, auth: AuthDep, session: SessionDep) -> Response:
+    """Revoke the presented token in every server process (built-in tokens; Clerk signs out in
+    the browser). Idempotent: a missing or already invalid token is a no-op."""
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-    if isinstance(auth, LocalAuthenticator) and scheme.lower() == "bearer" and token:
-        with contextlib.suppress(AuthenticationError):
-            auth.revoke(auth.verify(token))
+    if not isinstance(auth, LocalAuthenticator) or scheme.lower() != "bearer" or not token:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    revocations: Revocations = request.app.state.revocations
+    try:
+        principal = auth.verify(token)
+        revocations.check(principal)
+    except AuthenticationError:  # invalid, expired or already signed out
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    jti, exp = principal.claims.get("jti"), principal.claims.get("exp")
+    if isinstance(jti, str) and isinstance(exp, int | float):
+        row = repo.revoke_token(session, jti, datetime.fromtimestamp(exp, UTC))
+        session.commit()
+        revocations.apply([row])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

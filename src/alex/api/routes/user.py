@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import func, select
 
-from alex.api.deps import CurrentUser, SessionDep, WriteLimited
+from alex.api.deps import CurrentUser, SessionDep, SettingsDep, WriteLimited
 from alex.api.models import JobExport, UserExport
+from alex.auth.base import CLOCK_SKEW_SECONDS
+from alex.auth.revocations import Revocations
+from alex.core.config import Settings
 from alex.core.errors import ConflictError
 from alex.db import repository as repo
 from alex.db.models import Account
@@ -32,11 +37,28 @@ def update_user(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Use
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user: CurrentUser, session: SessionDep) -> Response:
-    """Delete the profile and all the user's accounts, positions, jobs and sign-in."""
+def delete_user(
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Delete the profile and all the user's accounts, positions, jobs and sign-in. Every token
+    issued to the user until now is refused from then on; with Clerk, a new session token
+    starts a fresh, empty profile."""
+    now = utcnow()
     repo.delete_user(session, user.id)
+    # In the same transaction: the data is never gone while its old tokens still work.
+    row = repo.revoke_user_tokens(
+        session, user.id, issued_before=now, expires_at=now + token_lifetime(settings)
+    )
     session.commit()
+    revocations: Revocations = request.app.state.revocations
+    revocations.apply([row])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def token_lifetime(settings: Settings) -> timedelta:
+    """How long a token issued now may be accepted: ours last ALEX_JWT_TTL_MINUTES; Clerk's
+    session tokens last a minute, well inside that."""
+    return timedelta(minutes=settings.jwt_ttl_minutes, seconds=CLOCK_SKEW_SECONDS)
 
 
 @router.get("/export", response_model=UserExport)

@@ -1,0 +1,94 @@
+"""Sign-out and profile deletion hold across server processes: two apps on one database
+stand in for two `alex serve` processes (or hosts), each with its own in-memory list."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from alex.api.app import create_app
+from alex.core.config import Settings
+from alex.db.models import TokenRevocation
+from alex.db.session import session_scope
+from tests.api.conftest import Headers
+
+
+@pytest.fixture
+def other(settings: Settings, seeded: Engine) -> Iterator[TestClient]:
+    """The second process, polling every 50 ms."""
+    app = create_app(
+        settings.model_copy(update={"revocation_poll_seconds": 0.05}),
+        engine=seeded,
+        start_workers=False,
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def refused_within(client: TestClient, headers: Headers, seconds: float = 10.0) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = client.get("/api/accounts", headers=headers)
+        if response.status_code == 401:
+            return str(response.json()["detail"])
+        assert response.status_code == 200
+        time.sleep(0.02)
+    raise AssertionError("the other process still accepts the token")
+
+
+def test_sign_out_reaches_the_other_process(
+    client: TestClient, other: TestClient, token_for: Callable[[str], Headers]
+) -> None:
+    erin = token_for("user_erin")
+    kept = token_for("user_erin")  # a second session of the same user
+    assert other.get("/api/accounts", headers=erin).status_code == 200  # verified and cached
+    assert client.post("/api/auth/signout", headers=erin).status_code == 204
+    assert client.post("/api/auth/signout", headers=erin).status_code == 204  # idempotent
+    assert client.get("/api/accounts", headers=erin).status_code == 401  # at once, here
+    assert refused_within(other, erin) == "token signed out"
+    assert other.get("/api/accounts", headers=kept).status_code == 200
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(TokenRevocation)) == 1
+
+
+def test_profile_deletion_reaches_the_other_process(
+    client: TestClient, other: TestClient, token_for: Callable[[str], Headers]
+) -> None:
+    frank = token_for("user_frank")
+    assert client.post("/api/user/demo-data", headers=frank).status_code == 201
+    assert len(other.get("/api/accounts", headers=frank).json()) == 3
+    assert client.delete("/api/user", headers=frank).status_code == 204
+    assert refused_within(other, frank) == "this profile was deleted; sign in again"
+    assert other.get("/api/user", headers=frank).status_code == 401  # nothing recreated
+
+
+def test_a_restarted_process_loads_revocations(
+    settings: Settings, seeded: Engine, client: TestClient, token_for: Callable[[str], Headers]
+) -> None:
+    gina = token_for("user_gina")
+    assert client.post("/api/auth/signout", headers=gina).status_code == 204
+    with TestClient(create_app(settings, engine=seeded, start_workers=False)) as restarted:
+        assert restarted.get("/api/accounts", headers=gina).status_code == 401
+
+
+def test_expired_revocations_are_purged(
+    app: FastAPI, client: TestClient, token_for: Callable[[str], Headers]
+) -> None:
+    from datetime import timedelta
+
+    from alex.db import repository as repo
+    from alex.db.types import utcnow
+
+    engine: Engine = app.state.engine
+    with session_scope(engine) as session:
+        repo.revoke_token(session, "long-gone", utcnow() - timedelta(seconds=1))
+    assert client.post("/api/auth/signout", headers=token_for("user_hal")).status_code == 204
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(TokenRevocation)) == 1
+        assert [r.jti for r in repo.token_revocations(session)] != ["long-gone"]
