@@ -94,10 +94,18 @@ def serve(
 @app.command("worker")
 def worker(
     concurrency: int = typer.Option(1, min=1, max=64, help="Jobs run at once by this process."),
+    metrics_port: int = typer.Option(
+        0, min=0, max=65535, help="Serve this worker's Prometheus metrics on this port (0: off)."
+    ),
 ) -> None:
     """Run jobs from the queue (the jobs table with ALEX_QUEUE=postgres, SQS with
     ALEX_QUEUE=sqs) until SIGTERM; the first signal lets running jobs finish."""
     from alex.jobs.postgres import worker_main
+
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=get_settings().host)
 
     worker_main(get_settings(), concurrency=concurrency)
 

@@ -195,3 +195,21 @@ async def test_a_hung_attempt_is_stopped_and_the_job_ends_failed(
         "stopped"
     )
     assert (job.lease_owner, len(hung.runs)) == (None, 3)
+
+
+async def test_attempts_are_counted_by_outcome(
+    engine: Engine, new_job: NewJob, job_settings: Settings
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def attempts(outcome: str) -> float:
+        value = REGISTRY.get_sample_value("alex_job_attempts_total", {"outcome": outcome})
+        return value or 0.0
+
+    finished, crashed = attempts("finished"), attempts("crashed")
+    new_job()
+    worker = Worker(engine, job_settings, runner=Recorder(fail_times=1))
+    deadline = time.monotonic() + 10
+    while attempts("finished") == finished and time.monotonic() < deadline:
+        await worker.run_once() or await asyncio.sleep(0.05)
+    assert (attempts("finished"), attempts("crashed")) == (finished + 1, crashed + 1)

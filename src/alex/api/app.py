@@ -132,8 +132,11 @@ async def poll_revocations(revocations: Revocations, engine: Engine, every: floa
 async def load_revocations(revocations: Revocations, engine: Engine) -> None:
     try:
         await run_in_threadpool(revocations.refresh, engine)
-    except SQLAlchemyError:  # e.g. not migrated yet: /ready reports that; the poller retries
-        log.warning("could not load token revocations; will retry", exc_info=True)
+    except SQLAlchemyError as exc:  # e.g. not migrated yet: /ready says so; the poller retries
+        log.warning(
+            "could not load token revocations; will retry",
+            extra={"error": str(exc).splitlines()[0]},
+        )
 
 
 def request_db_slots(engine: Engine, settings: Settings) -> int:

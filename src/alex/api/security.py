@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alex.core.config import Settings
+from alex.core.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
 log = logging.getLogger("alex.api.access")
 
@@ -111,7 +112,11 @@ class SecurityHeadersMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            if path not in ("/health", "/ready"):
+            elapsed = time.perf_counter() - started
+            route = route_label(scope)
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_SECONDS.labels(scope["method"], route).observe(elapsed)
+            if path not in ("/health", "/ready", "/metrics"):
                 state = scope.get("state") or {}
                 log.info(
                     "%s %s %s",
@@ -120,10 +125,17 @@ class SecurityHeadersMiddleware:
                     status,
                     extra={
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "duration_ms": round(elapsed * 1000, 1),
                         "user_id": state.get("user_id"),
                     },
                 )
+
+
+def route_label(scope: Scope) -> str:
+    """The matched API route's template (`/api/accounts/{account_id}`), never the raw path, so
+    metric labels stay few. The web app's files and unknown paths share one label."""
+    template = getattr(scope.get("route"), "path", None)
+    return template if isinstance(template, str) and template else "other"
 
 
 def install(app: FastAPI, settings: Settings) -> None:

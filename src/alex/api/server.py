@@ -8,6 +8,7 @@ from typing import Any
 import uvicorn
 
 from alex.core.config import Settings
+from alex.core.metrics import use_multiprocess_dir
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,9 @@ def serve(
     with ALEX_QUEUE=local, runs its own job workers; leases keep them from colliding)."""
     from alex.api.app import create_app
 
+    if workers > 1:
+        # Each process counts its own requests; /metrics merges them from this directory.
+        use_multiprocess_dir(settings.var_dir / "prometheus")
     app: Any = create_app(settings) if workers == 1 else "alex.api.app:create_app"
     uvicorn.run(
         app,

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     langfuse_public_key: SecretStr | None = None
     langfuse_secret_key: SecretStr | None = None
     langfuse_host: str = "https://cloud.langfuse.com"
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -8,11 +8,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 from sqlalchemy import Engine
 
 from alex.core.config import Settings
+from alex.core.metrics import JOB_ATTEMPT_SECONDS, JOB_ATTEMPTS
 from alex.jobs import leases
 from alex.jobs.leases import Claim
 from alex.jobs.runner import JobRunner, default_runner
@@ -79,17 +81,23 @@ class Worker:
         """Run a claimed job under a heartbeat. Returns True when the attempt did not crash."""
         extra = {"job_id": str(claim.job_id), "worker": self.name, "attempt": claim.attempt}
         log.info("job claimed", extra=extra)
+        started = time.perf_counter()
+        outcome = "crashed"  # until the attempt says otherwise
         work = asyncio.ensure_future(self._run(claim))
         heartbeat = _Heartbeat(self, claim, work, asyncio.get_running_loop())
         heartbeat.start()
         try:
             await work
+            outcome = "finished"
         except asyncio.CancelledError:
             if heartbeat.lost:
+                outcome = "lease_lost"
                 log.error("lease lost to another worker; abandoned the job", extra=extra)
                 return False
+            outcome = "cancelled"
             raise
         except Exception as exc:
+            outcome = "timed_out" if isinstance(exc, JobTimeoutError) else "crashed"
             error = f"{type(exc).__name__}: {exc}"
             log.exception("job attempt crashed", extra=extra)
             heartbeat.stop()
@@ -97,6 +105,8 @@ class Worker:
             return False
         finally:
             heartbeat.stop()
+            JOB_ATTEMPTS.labels(outcome).inc()
+            JOB_ATTEMPT_SECONDS.observe(time.perf_counter() - started)
         await asyncio.to_thread(leases.release, self.engine, claim)
         self.jobs_done += 1
         log.info("job finished", extra=extra)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from functools import lru_cache
 
 from alembic.script import ScriptDirectory
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from alex.api.deps import EngineDep
+from alex.api.deps import EngineDep, SettingsDep
 from alex.api.models import Health, Readiness
+from alex.core.errors import AuthenticationError, NotFoundError
+from alex.core.metrics import exposition
 from alex.db.migrate import MIGRATIONS_DIR, alembic_config
 
 router = APIRouter(tags=["health"])
@@ -30,6 +33,21 @@ def migration_heads() -> frozenset[str]:
 def health() -> Health:
     """The process is up."""
     return Health(status="ok")
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Prometheus exposition (ALEX_METRICS_ENABLED); with ALEX_METRICS_TOKEN set, only for
+    `Authorization: Bearer <that token>`."""
+    if not settings.metrics_enabled:
+        raise NotFoundError("metrics are disabled (ALEX_METRICS_ENABLED=false)")
+    if settings.metrics_token is not None:
+        expected = f"Bearer {settings.metrics_token.get_secret_value()}"
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise AuthenticationError("metrics need the bearer token in ALEX_METRICS_TOKEN")
+    body, content_type = exposition(engine)
+    return Response(body, media_type=content_type)
 
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})

@@ -1,0 +1,90 @@
+"""Prometheus metrics: HTTP requests by route template, job attempts by outcome, and jobs by
+status (read from the jobs table at scrape time, so it is the same whichever process answers).
+
+`alex serve --workers N` runs several processes; each would count only its own requests, so
+the server sets PROMETHEUS_MULTIPROC_DIR for them and `/metrics` merges every process's
+files (prometheus-client's multiprocess mode). A single process uses the default registry,
+which also carries the process and garbage-collector metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, select
+
+from alex.db.models import Job
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+HTTP_REQUESTS = Counter(
+    "alex_http_requests_total",
+    "HTTP requests answered, by route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "alex_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+JOB_ATTEMPTS = Counter(
+    "alex_job_attempts_total",
+    "Job attempts by outcome: finished, crashed, timed_out, lease_lost, cancelled (shutdown).",
+    ["outcome"],
+)
+JOB_ATTEMPT_SECONDS = Histogram(
+    "alex_job_attempt_duration_seconds",
+    "Wall time of a job attempt.",
+    buckets=(0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0),
+)
+
+JOB_STATUSES = ("pending", "running", "completed", "failed")
+
+
+class JobStatusCollector(Collector):
+    """`alex_jobs{status}`: how many jobs are in each status now (queue depth is `pending`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+        family = GaugeMetricFamily("alex_jobs", "Jobs by status.", labels=["status"])
+        for status in JOB_STATUSES:
+            family.add_metric([status], float(counts.get(status, 0)))
+        yield family
+
+
+def use_multiprocess_dir(directory: Path) -> None:
+    """Before forking server processes: give them one fresh directory for their metric files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+
+
+def exposition(engine: Engine) -> tuple[bytes, str]:
+    """The text exposition for a scrape, and its content type."""
+    if os.environ.get(MULTIPROC_ENV):
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]  # untyped lib
+        process_metrics = generate_latest(merged)
+    else:
+        process_metrics = generate_latest(REGISTRY)
+    jobs = CollectorRegistry()
+    jobs.register(JobStatusCollector(engine))
+    return process_metrics + generate_latest(jobs), CONTENT_TYPE_LATEST
