@@ -92,3 +92,33 @@ def test_expired_revocations_are_purged(
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(TokenRevocation)) == 1
         assert [r.jti for r in repo.token_revocations(session)] != ["long-gone"]
+
+
+def test_a_process_that_has_not_polled_yet_does_not_recreate_the_profile(
+    settings: Settings, seeded: Engine, client: TestClient, token_for: Callable[[str], Headers]
+) -> None:
+    from alex.db.models import User
+
+    stale = create_app(
+        settings.model_copy(update={"revocation_poll_seconds": 3600}),
+        engine=seeded,
+        start_workers=False,
+    )
+    ivan = token_for("user_ivan")
+    with TestClient(stale) as other_process:
+        assert other_process.get("/api/user", headers=ivan).status_code == 200
+        assert client.delete("/api/user", headers=ivan).status_code == 204
+        # Its in-memory list is stale, so reads pass (and find nothing), but nothing that
+        # would create the profile again does.
+        assert other_process.get("/api/accounts", headers=ivan).json() == []
+        for method, path in (("GET", "/api/user"), ("POST", "/api/accounts")):
+            response = other_process.request(
+                method,
+                path,
+                headers=ivan,
+                json={"account_name": "x", "account_type": "taxable", "cash_balance": "1"},
+            )
+            assert response.status_code == 401, path
+            assert response.json() == {"detail": "this profile was deleted; sign in again"}
+    with session_scope(seeded) as session:
+        assert session.get(User, "user_ivan") is None

@@ -213,3 +213,19 @@ async def test_attempts_are_counted_by_outcome(
     while attempts("finished") == finished and time.monotonic() < deadline:
         await worker.run_once() or await asyncio.sleep(0.05)
     assert (attempts("finished"), attempts("crashed")) == (finished + 1, crashed + 1)
+
+
+async def test_a_timeout_inside_the_job_is_a_crash_not_the_deadline(
+    engine: Engine, new_job: NewJob, job_settings: Settings
+) -> None:
+    job_id = new_job()
+
+    async def model_call_times_out(job_id: uuid.UUID, *, engine: Engine | None = None) -> None:
+        raise TimeoutError("the model did not answer")
+
+    settings = job_settings.model_copy(update={"job_max_attempts": 1})
+    worker = Worker(engine, settings, runner=model_call_times_out)
+    assert await worker.run_once() is True
+    job = load(engine, job_id)
+    assert job.status == "failed"
+    assert job.error_message == "gave up after 1 attempts: TimeoutError: the model did not answer"

@@ -126,7 +126,10 @@ async def poll_revocations(revocations: Revocations, engine: Engine, every: floa
     briefly away) is logged and retried; requests keep the list as last loaded."""
     while True:
         await asyncio.sleep(every)
-        await load_revocations(revocations, engine)
+        try:
+            await load_revocations(revocations, engine)
+        except Exception:  # anything else would end the loop and freeze the list unnoticed
+            log.exception("token revocation poll failed; will retry")
 
 
 async def load_revocations(revocations: Revocations, engine: Engine) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alex.api.ratelimit import SlidingWindowLimiter
 from alex.auth import Authenticator, Principal
-from alex.auth.revocations import Revocations
+from alex.auth.revocations import PROFILE_DELETED, Revocations, issued_at
 from alex.core.config import Settings
 from alex.core.errors import AuthenticationError
 from alex.db import repository as repo
@@ -109,6 +109,8 @@ def get_current_user(principal: PrincipalDep, session: SessionDep) -> User:
     user = repo.get_user(session, principal.subject)
     if user is not None:
         return user
+    if repo.user_tokens_revoked(session, principal.subject, issued_at(principal)):
+        raise AuthenticationError(PROFILE_DELETED)
     try:
         user = repo.get_or_create_user(session, principal.subject, principal.display_name)
         session.commit()

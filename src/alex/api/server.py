@@ -34,6 +34,6 @@ def serve(
         access_log=False,  # the security middleware logs requests with the user id
         server_header=False,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -85,7 +86,10 @@ class VerifiedTokens:
     the largest fixed cost of an authenticated request and a client sends the same token on
     every call. Keyed by the whole token, so any change to it is a miss and a full check."""
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, max_entries: int = 10_000, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.clock = clock
         self.max_entries = max_entries
         self._entries: dict[str, Principal] = {}
         self._lock = threading.Lock()
@@ -94,7 +98,7 @@ class VerifiedTokens:
         principal = self._entries.get(token)
         if principal is None:
             return None
-        if time.time() >= float(principal.claims["exp"]) + CLOCK_SKEW_SECONDS:
+        if self.clock() >= float(principal.claims["exp"]) + CLOCK_SKEW_SECONDS:
             with self._lock:
                 self._entries.pop(token, None)
             return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -18,9 +18,20 @@ from alex.db.models import TokenRevocation
 from alex.db.session import session_scope
 from alex.db.types import utcnow
 
+PROFILE_DELETED = "this profile was deleted; sign in again"
+
 # A revocation row becomes visible to pollers when its transaction commits, which may be after
 # rows created later; each poll re-reads this far back (applying a row twice is harmless).
 POLL_OVERLAP = timedelta(seconds=60)
+
+
+def issued_at(principal: Principal) -> datetime:
+    """The token's `iat`. It has one-second resolution, so a token issued in the second of a
+    deletion, before or after it, counts as issued before it: refusing a new token for under a
+    second is the safe side of that tie."""
+    value = principal.claims.get("iat")
+    seconds = float(value) if isinstance(value, int | float) else 0.0
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 class Revocations:
@@ -36,10 +47,8 @@ class Revocations:
         if isinstance(jti, str) and jti in self._tokens:
             raise AuthenticationError("token signed out")
         cutoff = self._cutoffs.get(principal.subject)
-        if cutoff is not None:
-            issued_at = principal.claims.get("iat")
-            if not isinstance(issued_at, int | float) or issued_at <= cutoff[0].timestamp():
-                raise AuthenticationError("this profile was deleted; sign in again")
+        if cutoff is not None and issued_at(principal) <= cutoff[0]:
+            raise AuthenticationError(PROFILE_DELETED)
 
     def apply(self, rows: Iterable[TokenRevocation]) -> None:
         now = utcnow()

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     analysis_rate_per_hour: int = Field(default=10, ge=1)
     write_rate_per_minute: int = Field(default=300, ge=1)
     signin_rate_per_minute: int = Field(default=10, ge=1)
+    # Proxies whose X-Forwarded-For is believed: the client address rate limits and logs use.
+    forwarded_allow_ips: str = "127.0.0.1"
     frontend_dir: Path = PROJECT_ROOT / "frontend" / "out"
 
     # --- observability ---

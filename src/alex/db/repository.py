@@ -103,6 +103,21 @@ def _add_revocation(session: Session, row: TokenRevocation) -> TokenRevocation:
     return row
 
 
+def user_tokens_revoked(session: Session, user_id: str, issued_at: datetime) -> bool:
+    """Whether a deletion refuses `user_id`'s tokens issued at `issued_at` (a process that has
+    not polled yet must still not recreate the deleted profile)."""
+    stmt = (
+        select(TokenRevocation.id)
+        .where(
+            TokenRevocation.user_id == user_id,
+            TokenRevocation.issued_before >= issued_at,
+            TokenRevocation.expires_at > utcnow(),
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
 def token_revocations(
     session: Session, *, created_since: datetime | None = None
 ) -> Sequence[TokenRevocation]:

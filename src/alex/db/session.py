@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,8 +15,6 @@ from alex.core.config import get_settings
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    # JSON columns hold whole reports; pydantic-core's parser reads them several times faster
-    # than the standard library's, into the same Python types.
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         pool: dict[str, int] = {}
@@ -30,7 +27,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30},
-            json_deserializer=from_json,
             **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -41,7 +37,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
-        json_deserializer=from_json,
     )
 
 

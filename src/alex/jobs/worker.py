@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 class JobTimeoutError(Exception):
     """An attempt outlived ALEX_JOB_TIMEOUT_SECONDS. The heartbeat keeps a hung job's lease
-    alive, so without this deadline it would stay `running` for as long as its worker lives."""
+    alive, so without this deadline a job awaiting something that never answers would stay
+    `running` for as long as its worker lives. (Code that blocks the event loop itself cannot
+    be interrupted this way; the agents' model and tool calls are awaited.)"""
 
 
 def worker_name(prefix: str = "worker") -> str:
@@ -115,11 +117,13 @@ class Worker:
     async def _run(self, claim: Claim) -> None:
         if self.job_delay_seconds:
             await asyncio.sleep(self.job_delay_seconds)
+        deadline = asyncio.timeout(self.timeout_seconds)
         try:
-            await asyncio.wait_for(
-                self.runner(claim.job_id, engine=self.engine), self.timeout_seconds
-            )
+            async with deadline:
+                await self.runner(claim.job_id, engine=self.engine)
         except TimeoutError:
+            if not deadline.expired():  # the job's own timeout (a model call, say): a crash
+                raise
             raise JobTimeoutError(
                 f"the attempt ran longer than {self.timeout_seconds:g} s and was stopped"
             ) from None

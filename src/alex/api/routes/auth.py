@@ -34,12 +34,16 @@ def _local(auth: AuthDep) -> LocalAuthenticator:
     return auth
 
 
-def limit_attempts(request: Request, *keys: str) -> None:
-    """Count an attempt against the client's address and any further keys (the email)."""
+def attempt_limiter(request: Request) -> SlidingWindowLimiter:
     limiter: SlidingWindowLimiter = request.app.state.signin_limiter
+    return limiter
+
+
+def limit_client(request: Request) -> None:
+    """Count an attempt against the client's address (the proxy's view, see
+    ALEX_FORWARDED_ALLOW_IPS)."""
     client = request.client.host if request.client else "unknown"
-    for key in (f"client:{client}", *keys):
-        limiter.check(key)
+    attempt_limiter(request).check(f"client:{client}")
 
 
 def _token(auth: LocalAuthenticator, user_id: str, name: str | None = None) -> TokenResponse:
@@ -72,7 +76,7 @@ def sign_up(
 ) -> TokenResponse:
     """Create a built-in account and its profile; returns a token."""
     local = _local(auth)
-    limit_attempts(request)
+    limit_client(request)
     email = body.email.lower()
     if session.get(LocalCredential, email) is not None:
         raise ConflictError("an account with this email already exists", field="email")
@@ -102,9 +106,12 @@ def sign_in(
     """Exchange email and password for a token. Unknown emails and wrong passwords get the same
     answer, in the same time."""
     local = _local(auth)
-    limit_attempts(request, f"email:{body.email.lower()}")
+    limit_client(request)
+    email_key = f"email:{body.email.lower()}"
+    attempt_limiter(request).ensure_allowed(email_key)
     credential = session.get(LocalCredential, body.email.lower())
     if not verify_password(credential.password_hash if credential else None, body.password):
+        attempt_limiter(request).record(email_key)
         raise AuthenticationError(_BAD_CREDENTIALS)
     assert credential is not None
     return _token(local, credential.user_id)
