@@ -96,6 +96,9 @@ export function AuthScreen({ mode, title, children }: { mode: "signin" | "signup
           <div className="w-full max-w-md">
             <div className="rounded-2xl border border-slate-200 bg-white p-6 shadow-xl shadow-ink/5 sm:p-8">
               <h2 className="text-2xl font-extrabold tracking-tight text-ink">{title}</h2>
+              {mode === "signin" && router.query.deleted === "1" && (
+                <p role="status" data-testid="deleted-notice" className="mt-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">Your data was deleted and you were signed out everywhere.</p>
+              )}
               <p className="mt-1 text-sm text-slate-600">
                 {mode === "signin" ? <>New to Alex? <Link className="font-semibold text-brand-600 hover:underline" href="/signup/">Create an account</Link></> :
                   <>Already have an account? <Link className="font-semibold text-brand-600 hover:underline" href="/signin/">Sign in</Link></>}

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { ChartView } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
+import { DataControls } from "@/components/DataControls";
 import { ProfileForm } from "@/components/ProfileForm";
 import { useToast } from "@/components/Toast";
 import { ButtonLink, Badge, Button, Card, EmptyState, PageSkeleton, Skeleton, Stat } from "@/components/ui";
@@ -155,6 +156,8 @@ export default function Dashboard() {
       <Card title="Your profile and targets" subtitle="Used for drift, rebalancing and the retirement projection" className="mt-6" id="profile">
         <ProfileForm user={u} onSaved={(nu) => { user.setData(nu); void portfolioRes.reload(); }} />
       </Card>
+
+      <DataControls accountCount={accts.length} />
     </Layout>
   );
 }
