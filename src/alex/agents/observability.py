@@ -7,7 +7,6 @@ agent's spans, tool calls, tokens and cost under one trace per job."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import uuid
@@ -17,6 +16,7 @@ from typing import Any
 
 from agents import trace
 from agents.tracing import Span, Trace, TracingProcessor, set_trace_processors
+from openinference.instrumentation import using_attributes
 
 from alex.core.config import Settings, get_settings
 
@@ -36,7 +36,8 @@ def configure_tracing(settings: Settings | None = None) -> str:
         set_trace_processors([])
         _configured = "off"
         if settings.langfuse_public_key and settings.langfuse_secret_key:
-            _configured = "langfuse" if _enable_langfuse(settings) else "off"
+            _enable_langfuse(settings)
+            _configured = "langfuse"
         return _configured
 
 
@@ -47,37 +48,32 @@ def reset_tracing() -> None:
         _configured = None
 
 
-def _enable_langfuse(settings: Settings) -> bool:
-    try:
-        langfuse = importlib.import_module("langfuse")
-        instrumentation = importlib.import_module("openinference.instrumentation.openai_agents")
-    except ImportError:
-        logger.warning(
-            "LangFuse keys are set but 'langfuse' and "
-            "'openinference-instrumentation-openai-agents' are not installed; tracing stays off"
-        )
-        return False
+def _enable_langfuse(settings: Settings) -> None:
+    # Imported here: they set up OpenTelemetry, which is wasted work when tracing is off.
+    from langfuse import Langfuse
+    from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
+
     assert settings.langfuse_public_key is not None
     assert settings.langfuse_secret_key is not None
-    langfuse.Langfuse(
+    Langfuse(
         public_key=settings.langfuse_public_key.get_secret_value(),
         secret_key=settings.langfuse_secret_key.get_secret_value(),
-        host=settings.langfuse_host,
+        base_url=settings.langfuse_host,
     )
-    instrumentation.OpenAIAgentsInstrumentor().instrument()
+    OpenAIAgentsInstrumentor().instrument()
     logger.info("LangFuse tracing enabled", extra={"langfuse_host": settings.langfuse_host})
-    return True
 
 
 @contextmanager
 def job_trace(job_id: uuid.UUID, user_id: str) -> Iterator[Trace]:
     """One trace per job; every agent run inside it becomes a child span."""
     configure_tracing()
-    with trace(
-        "Alex portfolio analysis",
-        group_id=str(job_id),
-        metadata={"job_id": str(job_id), "user_id": user_id},
-    ) as current:
+    metadata = {"job_id": str(job_id), "user_id": user_id}
+    # The OpenInference spans carry these (LangFuse shows the job as the session).
+    with (
+        using_attributes(session_id=str(job_id), user_id=user_id, metadata=metadata),
+        trace("Alex portfolio analysis", group_id=str(job_id), metadata=metadata) as current,
+    ):
         yield current
 
 
