@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from api_load import throwaway_database
-from sqlalchemy import func, select
+from api_load import process_tree_cpu_seconds, throwaway_database
+from sqlalchemy import Engine, func, select
 
 from alex.db import repository as repo
 from alex.db.models import Job
@@ -38,11 +38,6 @@ def busy_cores() -> tuple[float, float]:
     tick = os.sysconf("SC_CLK_TCK")
     idle = fields[3] + fields[4]  # idle + iowait
     return (sum(fields) - idle) / tick, sum(fields) / tick
-
-
-def process_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(workers: int, jobs: int) -> tuple[float, float, float]:
@@ -76,13 +71,13 @@ def run(workers: int, jobs: int) -> tuple[float, float, float]:
                     for _ in range(jobs):
                         repo.create_job(session, DEMO_USER_ID, "portfolio_analysis")
                 cpu_before = busy_cores()
-                worker_cpu_before = sum(process_cpu(p.pid) for p in procs)
+                worker_cpu_before = sum(process_tree_cpu_seconds(p.pid) for p in procs)
                 started = time.perf_counter()
                 wait_until_done(engine, jobs, procs)
                 elapsed = time.perf_counter() - started
                 cpu_after = busy_cores()
                 worker_cores = (
-                    sum(process_cpu(p.pid) for p in procs) - worker_cpu_before
+                    sum(process_tree_cpu_seconds(p.pid) for p in procs) - worker_cpu_before
                 ) / elapsed
                 machine_cores = (cpu_after[0] - cpu_before[0]) / elapsed
             finally:
@@ -103,10 +98,7 @@ def wait_until_started(logs: list[Path], procs: list[subprocess.Popen[bytes]]) -
         time.sleep(0.1)
 
 
-def wait_until_done(engine: object, jobs: int, procs: list[subprocess.Popen[bytes]]) -> None:
-    from sqlalchemy import Engine
-
-    assert isinstance(engine, Engine)
+def wait_until_done(engine: Engine, jobs: int, procs: list[subprocess.Popen[bytes]]) -> None:
     deadline = time.monotonic() + 600
     while True:
         with engine.connect() as conn:

@@ -22,6 +22,13 @@ from tests.jobs.conftest import Recorder, load
 NewJob = Callable[[], uuid.UUID]
 
 
+async def drive_until(worker: Worker, done: Callable[[], bool], seconds: float) -> None:
+    """Let `worker` claim and run jobs (retries wait out their backoff) until `done()`."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await worker.run_once() or await asyncio.sleep(0.05)
+
+
 def test_claim_sets_lease_and_attempts(engine: Engine, new_job: NewJob) -> None:
     job_id = new_job()
     claim = leases.claim_next(engine, "w1", lease_seconds=30, max_attempts=3)
@@ -100,9 +107,7 @@ async def test_crashing_attempts_retry_then_fail_with_reason(
     job_id = new_job()
     runner = Recorder(fail_times=99)
     worker = Worker(engine, job_settings, runner=runner)
-    deadline = time.monotonic() + 10
-    while load(engine, job_id).status != "failed" and time.monotonic() < deadline:
-        await worker.run_once() or await asyncio.sleep(0.05)
+    await drive_until(worker, lambda: load(engine, job_id).status == "failed", 10)
     job = load(engine, job_id)
     assert job.status == "failed"
     assert job.error_message == "gave up after 3 attempts: RuntimeError: boom 3"
@@ -119,9 +124,7 @@ async def test_one_crash_then_success(
     job_id = new_job()
     runner = Recorder(fail_times=1)
     worker = Worker(engine, job_settings, runner=runner)
-    deadline = time.monotonic() + 10
-    while load(engine, job_id).status != "completed" and time.monotonic() < deadline:
-        await worker.run_once() or await asyncio.sleep(0.05)
+    await drive_until(worker, lambda: load(engine, job_id).status == "completed", 10)
     job = load(engine, job_id)
     assert (job.status, job.attempts, job.lease_owner) == ("completed", 2, None)
 
@@ -185,9 +188,7 @@ async def test_a_hung_attempt_is_stopped_and_the_job_ends_failed(
     hung = Recorder(delay=3600)
     settings = job_settings.model_copy(update={"job_timeout_seconds": 0.2})
     worker = Worker(engine, settings, runner=hung)
-    deadline = time.monotonic() + 20
-    while load(engine, job_id).status != "failed" and time.monotonic() < deadline:
-        await worker.run_once() or await asyncio.sleep(0.05)
+    await drive_until(worker, lambda: load(engine, job_id).status == "failed", 20)
     job = load(engine, job_id)
     assert job.status == "failed"
     assert job.error_message == (
@@ -209,9 +210,7 @@ async def test_attempts_are_counted_by_outcome(
     finished, crashed = attempts("finished"), attempts("crashed")
     new_job()
     worker = Worker(engine, job_settings, runner=Recorder(fail_times=1))
-    deadline = time.monotonic() + 10
-    while attempts("finished") == finished and time.monotonic() < deadline:
-        await worker.run_once() or await asyncio.sleep(0.05)
+    await drive_until(worker, lambda: attempts("finished") > finished, 10)
     assert (attempts("finished"), attempts("crashed")) == (finished + 1, crashed + 1)
 
 
