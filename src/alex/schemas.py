@@ -42,7 +42,11 @@ Sector = Literal[
     "other",
 ]
 InstrumentType = Literal["etf", "mutual_fund", "stock", "bond", "bond_fund", "commodity", "reit"]
-ClassificationSource = Literal["seed", "user", "tagger"]
+ClassificationSource = Literal["seed", "reference", "user", "tagger"]
+"""seed: the curated fund facts; reference: exact from a shipped file (an S&P 500 stock);
+user: the user's own (their overlay only); tagger: the tagger agent."""
+InstrumentOrigin = Literal["curated", "sp500", "fund_list", "user"]
+"""Where a symbol is known from; 'user' symbols are visible only to the users who hold them."""
 AccountType = Literal[
     "401k",
     "roth_401k",
@@ -201,6 +205,9 @@ class InstrumentCreate(_Strict):
     allocation_sectors: SectorAllocation | None = None
     classification_source: ClassificationSource | None = None
     expense_ratio: ExpenseRatio | None = None
+    origin: InstrumentOrigin = "curated"
+    classification_note: Annotated[str, Field(max_length=500)] | None = None
+    classified_as_of: date | None = None
 
 
 class InstrumentRead(_Read):
@@ -214,6 +221,17 @@ class InstrumentRead(_Read):
     allocation_sectors: dict[Sector, float] | None
     classification_source: ClassificationSource | None
     expense_ratio: Decimal | None
+    origin: InstrumentOrigin = "user"
+    classification_note: str | None = None
+    classified_as_of: date | None = None
+    price_source: str | None = Field(
+        default=None,
+        description="Where the price comes from: seed, a provider (polygon, tiingo), 'user' "
+        "(typed by this user) or 'import:<broker>' (this user's broker export).",
+    )
+    price_error: str | None = Field(
+        default=None, description="Why the last provider refresh failed; the price was kept."
+    )
 
     @property
     def is_classified(self) -> bool:
@@ -295,6 +313,10 @@ class PortfolioSnapshot(BaseModel):
     user: UserRead
     accounts: list[AccountWithPositions]
     instruments: dict[str, InstrumentRead]
+    valued_on: date = Field(default_factory=date.today)
+    """The day the portfolio is valued: a price's age is counted from it."""
+    price_max_age_days: int = Field(default=7, ge=1)
+    """A price older than this (by its own date) is reported stale."""
 
     @property
     def unclassified_symbols(self) -> list[str]:

@@ -32,7 +32,7 @@ def _job(engine: Engine) -> uuid.UUID:
 
 def _arkk(engine: Engine) -> InstrumentRead:
     with session_scope(engine) as session:
-        return InstrumentRead.model_validate(repo.require_instrument(session, "ARKK"))
+        return repo.effective_instruments(session, "demo", ["ARKK"])["ARKK"]
 
 
 async def test_offline_tagger_leaves_unknown_symbol_unclassified(engine: Engine) -> None:
@@ -40,7 +40,7 @@ async def test_offline_tagger_leaves_unknown_symbol_unclassified(engine: Engine)
     job_id = _job(engine)
     recorder = EventRecorder(engine, job_id)
 
-    outcome = await tag_symbol(engine, job_id, _arkk(engine), recorder)
+    outcome = await tag_symbol(engine, job_id, "demo", _arkk(engine), recorder)
 
     assert not outcome.classified
     assert "offline analyst" in outcome.reason
@@ -69,7 +69,7 @@ async def test_invalid_answer_is_retried_then_stored(engine: Engine) -> None:
     )
 
     outcome = await tag_symbol(
-        engine, job_id, _arkk(engine), EventRecorder(engine, job_id), model=model
+        engine, job_id, "demo", _arkk(engine), EventRecorder(engine, job_id), model=model
     )
 
     assert outcome.classified and outcome.attempts == 2

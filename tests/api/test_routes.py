@@ -202,10 +202,11 @@ def test_instruments_search_and_classification(
     missing = client.put("/api/instruments/NOPE/classification", json=classification, headers=alice)
     assert missing.status_code == 404
 
-    # Instruments are shared: only a holder may classify, so nobody rewrites others' data.
+    # A symbol only Alice holds is private to her: Bob can neither see nor classify it.
     other = client.put("/api/instruments/NEWCO/classification", json=classification, headers=bob)
-    assert other.status_code == 403
-    assert client.get("/api/instruments/NEWCO", headers=bob).json()["name"] == "NewCo Inc."
+    assert other.status_code == 404
+    assert client.get("/api/instruments/NEWCO", headers=bob).status_code == 404
+    assert client.get("/api/instruments/NEWCO", headers=alice).json()["name"] == "NewCo Inc."
 
 
 def test_analyze_and_jobs(client: TestClient, alice: Headers) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from alex.core.errors import ConflictError, ForbiddenError, NotFoundError
+from alex.core.config import get_settings
+from alex.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from alex.db import repository as repo
 from alex.db.models import Instrument, Position
 from alex.db.seed import seed
@@ -15,6 +17,7 @@ from alex.db.session import session_scope
 from alex.schemas import (
     AccountCreate,
     InstrumentClassification,
+    InstrumentCreate,
     JobEventCreate,
     PositionCreate,
     UserCreate,
@@ -135,36 +138,121 @@ def test_events_get_consecutive_sequence_numbers(session: Session) -> None:
     assert [e.seq for e in repo.list_events(session, job.id, after=2)] == [3]
 
 
-def test_classify_instrument_stores_breakdowns(session: Session) -> None:
-    instrument = repo.ensure_instrument(session, "NEWX")
-    repo.classify_instrument(
+NEWX = InstrumentClassification(
+    name="New X Fund",
+    instrument_type="etf",
+    allocation_asset_class={"equity": 100},
+    allocation_regions={"europe": 100},
+    allocation_sectors={"technology": 60, "healthcare": 40},
+)
+
+
+def test_tagger_classification_of_reference_data_is_shared(session: Session) -> None:
+    repo.create_user(session, UserCreate(id="u1"))
+    repo.upsert_instrument(
         session,
-        instrument,
-        InstrumentClassification(
-            name="New X Fund",
-            instrument_type="etf",
-            allocation_asset_class={"equity": 100},
-            allocation_regions={"europe": 100},
-            allocation_sectors={"technology": 60, "healthcare": 40},
-        ),
-        "user",
+        InstrumentCreate(symbol="NEWX", name="New X", instrument_type="etf", origin="fund_list"),
     )
+    repo.store_tagger_classification(session, "u1", "NEWX", NEWX)
     session.commit()
     session.expire_all()
     stored = repo.require_instrument(session, "newx")
     assert stored.allocation_sectors == {"technology": 60, "healthcare": 40}
-    assert stored.classification_source == "user"
+    assert stored.classification_source == "tagger"
+
+
+def test_user_classification_is_an_overlay_for_that_user_only(session: Session) -> None:
+    for user_id in ("u1", "u2"):
+        repo.create_user(session, UserCreate(id=user_id))
+    stub = repo.ensure_instrument(session, "NEWX", "u1")
+    assert stub.origin == "user" and stub.name == "NEWX"
+    repo.classify_for_user(session, "u1", "NEWX", NEWX)
+    # The tagger cannot publish a private symbol either: its answer stays with the job's user.
+    repo.store_tagger_classification(session, "u2", "NEWX", NEWX)
+    session.commit()
+    session.expire_all()
+    shared = repo.require_instrument(session, "NEWX")
+    assert shared.allocation_asset_class is None and shared.classification_source is None
+    mine = repo.effective_instruments(session, "u1", ["NEWX"])["NEWX"]
+    assert mine.name == "New X Fund" and mine.classification_source == "user"
+    assert mine.allocation_regions == {"europe": 100}
+    with pytest.raises(ValueError, match="overlay"):
+        repo.classify_instrument(session, shared, NEWX, "user")
+
+
+def test_private_symbols_are_limited_per_user(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALEX_MAX_PRIVATE_SYMBOLS", "2")
+    get_settings.cache_clear()
+    user = repo.create_user(session, UserCreate(id="u1"))
+    account = repo.create_account(
+        session, user.id, AccountCreate(account_name="A", account_type="taxable")
+    )
+    for symbol in ("ZZA", "ZZB"):
+        repo.add_position(session, account, PositionCreate(symbol=symbol, quantity=Decimal(1)))
+    with pytest.raises(ValidationFailedError, match="limit") as caught:
+        repo.add_position(session, account, PositionCreate(symbol="ZZC", quantity=Decimal(1)))
+    assert caught.value.field == "symbol"
+    assert repo.get_instrument(session, "ZZC") is None
+
+
+def test_deleting_the_last_holding_removes_a_private_symbol(session: Session) -> None:
+    user = repo.create_user(session, UserCreate(id="u1"))
+    account = repo.create_account(
+        session, user.id, AccountCreate(account_name="A", account_type="taxable")
+    )
+    position = repo.add_position(
+        session, account, PositionCreate(symbol="ZZA", quantity=Decimal(1))
+    )
+    repo.set_user_price(session, "u1", "ZZA", Decimal("12.5"), date(2026, 11, 30))
+    repo.classify_for_user(session, "u1", "ZZA", NEWX)
+    session.commit()
+    repo.delete_position(session, position)
+    session.commit()
+    assert repo.get_instrument(session, "ZZA") is None
+    assert repo.price_history(session, "u1", "ZZA") == []
+
+
+def test_effective_price_is_the_latest_of_shared_and_own(session: Session) -> None:
+    repo.create_user(session, UserCreate(id="u1"))
+    repo.create_user(session, UserCreate(id="u2"))
+    repo.upsert_instrument(
+        session, InstrumentCreate(symbol="VTI", name="Vanguard Total Stock", instrument_type="etf")
+    )
+    repo.record_price(session, "VTI", Decimal("300"), date(2026, 11, 20), "seed")
+    repo.set_user_price(session, "u1", "VTI", Decimal("310"), date(2026, 11, 25))
+    views = {u: repo.effective_instruments(session, u, ["VTI"])["VTI"] for u in ("u1", "u2")}
+    assert (views["u1"].current_price, views["u1"].price_source) == (Decimal("310"), "user")
+    assert (views["u2"].current_price, views["u2"].price_source) == (Decimal("300"), "seed")
+    # A newer shared price wins over the user's older one; an older one never replaces it.
+    repo.record_price(session, "VTI", Decimal("320"), date(2026, 11, 28), "polygon")
+    repo.record_price(session, "VTI", Decimal("1"), date(2026, 11, 1), "polygon")
+    view = repo.effective_instruments(session, "u1", ["VTI"])["VTI"]
+    assert (view.current_price, view.price_as_of) == (Decimal("320"), date(2026, 11, 28))
+    history = repo.price_history(session, "u2", "VTI")
+    assert [(p.as_of.day, p.source) for p in history] == [
+        (28, "polygon"),
+        (20, "seed"),
+        (1, "polygon"),
+    ]
+    # The same day and source again updates in place instead of adding history.
+    repo.record_price(session, "VTI", Decimal("321"), date(2026, 11, 28), "polygon")
+    assert len(repo.price_history(session, "u2", "VTI")) == 3
+    repo.mark_price_error(session, "VTI", "HTTP 500")
+    stored = repo.require_instrument(session, "VTI")
+    assert stored.current_price == Decimal("321") and stored.price_error == "HTTP 500"
 
 
 def test_search_instruments_prefers_symbol_prefix(engine: Engine) -> None:
     seed(engine)
     with session_scope(engine) as session:
-        symbols = [i.symbol for i in repo.search_instruments(session, "v")]
+        symbols = [i.symbol for i in repo.search_instruments(session, "nobody", "v")]
         starts = [s.startswith("V") for s in symbols]
         assert starts == sorted(starts, reverse=True), symbols
         assert {"VEA", "VNQ", "VWO"} <= set(symbols)
-        assert repo.search_instruments(session, "spy")[0].symbol == "SPY"
-        by_name = [i.symbol for i in repo.search_instruments(session, "gold")]
+        assert repo.search_instruments(session, "nobody", "spy")[0].symbol == "SPY"
+        by_name = [i.symbol for i in repo.search_instruments(session, "nobody", "gold")]
         assert by_name == ["GLD"]
 
 
@@ -193,4 +281,5 @@ def test_load_portfolio_uses_a_bounded_number_of_queries(engine: Engine) -> None
     assert len(snapshot.accounts) == 6
     assert sum(len(a.positions) for a in snapshot.accounts) == 30
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 4, selects
+    # user, accounts, positions, then the instruments, the user's overlays and own prices.
+    assert len(selects) <= 6, selects

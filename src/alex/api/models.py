@@ -4,7 +4,7 @@ AccountCreate, …) live in `alex.schemas`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -15,6 +15,7 @@ from alex.finance.plan import PortfolioAnalysis
 from alex.schemas import (
     AccountRead,
     AccountWithPositions,
+    ClassificationSource,
     InstrumentType,
     JobEventRead,
     JobRead,
@@ -72,16 +73,32 @@ class AccountSummary(AccountRead):
     positions_count: int
     positions_value: Decimal = Field(description="Value of the priced positions.")
     total_value: Decimal = Field(description="Cash plus the value of the priced positions.")
-    unpriced_positions: int = Field(description="Positions whose instrument has no price.")
+    unpriced_positions: int = Field(
+        description="Positions with no price: left out of the totals above."
+    )
+    stale_positions: int = Field(
+        description="Positions valued at a price older than the configured age, or whose last "
+        "refresh failed."
+    )
+    unclassified_positions: int = Field(
+        description="Positions whose asset class, region or sector breakdown is unknown."
+    )
 
 
 class PositionDetail(PositionRead):
     instrument_name: str
     instrument_type: InstrumentType | None
     price: Decimal | None
+    price_as_of: date | None = Field(description="The price's own date (provider's or file's).")
+    price_source: str | None = Field(
+        description="seed, a provider name, 'user' (yours) or 'import:<format>' (your file)."
+    )
+    price_stale: bool
+    price_note: str | None = Field(description="Why the price is stale, when it is.")
     value: Decimal | None = Field(description="quantity × price; null when the price is missing.")
     weight_pct: float | None = Field(description="Share of the account's total value, in %.")
     classified: bool
+    classification_source: ClassificationSource | None
 
 
 class AccountDetail(AccountSummary):
@@ -95,6 +112,21 @@ class PortfolioView(BaseModel):
         "account_split, top_holdings, asset_class_drift, region_drift); a chart with no data "
         "is left out."
     )
+
+
+# --------------------------------------------------------------------------- prices
+
+
+class UserPriceSet(_Strict):
+    price: Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=6)]
+    as_of: date | None = Field(default=None, description="The price's date; default today.")
+
+
+class PriceHistoryEntry(BaseModel):
+    price: Decimal
+    as_of: date
+    source: str
+    yours: bool = Field(description="Your own price (typed or imported), not a shared one.")
 
 
 # --------------------------------------------------------------------------- import

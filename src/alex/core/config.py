@@ -36,6 +36,23 @@ class Settings(BaseSettings):
     model_max_retries: int = Field(default=4, ge=0, le=10)
     tagger_concurrency: int = Field(default=4, ge=1, le=32)
 
+    # --- prices and reference data ---
+    price_provider: Literal["none", "polygon", "tiingo"] = "none"
+    polygon_api_key: SecretStr | None = None
+    tiingo_api_key: SecretStr | None = None
+    # Overrides the provider's base URL (a proxy, or a local stand-in in tests).
+    price_base_url: str = ""
+    price_timeout_seconds: float = Field(default=10.0, gt=0)
+    price_max_retries: int = Field(default=3, ge=0, le=10)
+    # Provider calls per minute (free tiers: Polygon 5/min); 0 means no client-side limit.
+    price_requests_per_minute: int = Field(default=5, ge=0)
+    # A price older than this (by its own date: the provider's or the file's) is stale.
+    price_max_age_days: int = Field(default=7, ge=1, le=3650)
+    # `alex serve` refreshes held symbols this often when a provider is configured; 0 = never.
+    price_refresh_minutes: float = Field(default=0.0, ge=0)
+    # Symbols no shared source knows that one user may create (each is private to them).
+    max_private_symbols: int = Field(default=200, ge=0)
+
     # --- auth ---
     auth: Literal["local", "clerk"] = "local"
     jwt_issuer: str = "alex-local"

@@ -85,6 +85,60 @@ class Instrument(Timestamped, Base):
     allocation_sectors: Mapped[dict[str, float] | None] = mapped_column(JSONType)
     classification_source: Mapped[str | None] = mapped_column(String(10))
     expense_ratio: Mapped[Decimal | None] = mapped_column(ExactDecimal(8, 6))
+    # Where the row comes from: 'curated' (seed_data), 'sp500' and 'fund_list' (the shipped
+    # reference files) are shared with every user; 'user' is a symbol some user typed that no
+    # shared source knows, visible only to users who hold it (see `user_instruments`).
+    origin: Mapped[str] = mapped_column(
+        String(12), nullable=False, default="user", server_default="user", index=True
+    )
+    classification_note: Mapped[str | None] = mapped_column(Text)
+    classified_as_of: Mapped[date | None]
+    # The shared price's provenance, and the last refresh's failure (the old price is kept and
+    # reported stale; a failed refresh never writes a price).
+    price_source: Mapped[str | None] = mapped_column(String(40))
+    price_error: Mapped[str | None] = mapped_column(String(500))
+    price_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UserInstrument(Timestamped, Base):
+    """One user's view of an instrument: their own name and classification, laid over the
+    shared row for that user only. A user never changes what another user sees."""
+
+    __tablename__ = "user_instruments"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    symbol: Mapped[str] = mapped_column(
+        ForeignKey("instruments.symbol", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200))
+    instrument_type: Mapped[str | None] = mapped_column(String(20))
+    allocation_asset_class: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    allocation_regions: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    allocation_sectors: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    classification_source: Mapped[str | None] = mapped_column(String(10))
+
+
+class Price(Base):
+    """Price history. `user_id` NULL is a shared price (seed, a provider); otherwise the price
+    is that user's own (typed, or read from their broker export) and applies to them only.
+    For a user, an instrument's price is the latest by `as_of` of the shared and their own."""
+
+    __tablename__ = "prices"
+    __table_args__ = (Index("ix_prices_symbol_user_as_of", "symbol", "user_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(
+        ForeignKey("instruments.symbol", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(20, 6), nullable=False)
+    as_of: Mapped[date] = mapped_column(nullable=False)
+    source: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class Account(Timestamped, Base):

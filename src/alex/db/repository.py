@@ -6,16 +6,29 @@ change is one unit of work. Ownership is checked here, once, by the `get_owned_*
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from alex.core.errors import ConflictError, ForbiddenError, NotFoundError
-from alex.db.models import Account, Instrument, Job, JobEvent, Position, TokenRevocation, User
+from alex.core.config import get_settings
+from alex.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from alex.db.models import (
+    Account,
+    Instrument,
+    Job,
+    JobEvent,
+    Position,
+    Price,
+    TokenRevocation,
+    User,
+    UserInstrument,
+)
 from alex.db.types import utcnow
 from alex.schemas import (
     AccountCreate,
@@ -78,6 +91,7 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
 def delete_user(session: Session, user_id: str) -> None:
     """Remove the user and, through cascades, every account, position and job they own."""
     session.execute(delete(User).where(User.id == user_id))
+    delete_orphan_private_instruments(session)
 
 
 # --------------------------------------------------------------------------- token revocations
@@ -143,9 +157,19 @@ def require_instrument(session: Session, symbol: str) -> Instrument:
 
 
 def search_instruments(
-    session: Session, query: str = "", *, limit: int = 20, unclassified_only: bool = False
+    session: Session,
+    user_id: str,
+    query: str = "",
+    *,
+    limit: int = 20,
+    unclassified_only: bool = False,
 ) -> Sequence[Instrument]:
-    stmt = select(Instrument)
+    held = (
+        select(Position.symbol)
+        .join(Account, Account.id == Position.account_id)
+        .where(Account.user_id == user_id)
+    )
+    stmt = select(Instrument).where(or_(Instrument.origin != "user", Instrument.symbol.in_(held)))
     text = query.strip()
     prefix = f"{text.upper()}%"
     if text:
@@ -180,14 +204,54 @@ def upsert_instrument(session: Session, data: InstrumentCreate) -> Instrument:
     return instrument
 
 
-def ensure_instrument(session: Session, symbol: str) -> Instrument:
-    """The instrument for `symbol`, creating an unclassified one (no type, price or
-    allocations invented) when the symbol is new."""
+def count_private_symbols(session: Session, user_id: str) -> int:
+    """Symbols no shared source knows that `user_id` holds (each one they created)."""
+    stmt = (
+        select(func.count(func.distinct(Position.symbol)))
+        .join(Account, Account.id == Position.account_id)
+        .join(Instrument, Instrument.symbol == Position.symbol)
+        .where(Account.user_id == user_id, Instrument.origin == "user")
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def ensure_instrument(session: Session, symbol: str, user_id: str) -> Instrument:
+    """The instrument for `symbol`. A symbol no shared source knows gets a bare private row
+    (its symbol only: no name, type, price or allocations invented), visible only to users who
+    hold it, and counted against `user_id`'s limit of private symbols."""
     instrument = session.get(Instrument, symbol)
-    if instrument is None:
-        instrument = Instrument(symbol=symbol, name=symbol)
-        session.add(instrument)
-        session.flush()
+    if instrument is not None:
+        return instrument
+    limit = get_settings().max_private_symbols
+    if count_private_symbols(session, user_id) >= limit:
+        raise ValidationFailedError(
+            f"{symbol} is not a symbol Alex knows, and you already hold {limit} such symbols "
+            "(the limit per user); remove some or check the symbol",
+            field="symbol",
+        )
+    instrument = Instrument(symbol=symbol, name=symbol, origin="user")
+    try:
+        with session.begin_nested():
+            session.add(instrument)
+            session.flush()
+    except IntegrityError:
+        # Another request created the same symbol first; theirs is as bare as ours.
+        instrument = session.get(Instrument, symbol)
+        if instrument is None:
+            raise
+    return instrument
+
+
+def is_visible(session: Session, user_id: str, instrument: Instrument) -> bool:
+    """Shared rows are visible to everyone; a private row only to a user who holds it."""
+    return instrument.origin != "user" or user_holds(session, user_id, instrument.symbol)
+
+
+def require_visible_instrument(session: Session, user_id: str, symbol: str) -> Instrument:
+    instrument = get_instrument(session, symbol)
+    if instrument is None or not is_visible(session, user_id, instrument):
+        # A private symbol of another user reads as unknown: its existence is theirs.
+        raise NotFoundError(f"instrument '{symbol.upper()}' not found")
     return instrument
 
 
@@ -197,6 +261,9 @@ def classify_instrument(
     classification: InstrumentClassification,
     source: ClassificationSource,
 ) -> Instrument:
+    """Classify the *shared* row: only the seed, reference data and the tagger may."""
+    if source == "user":
+        raise ValueError("a user's classification goes to their overlay: classify_for_user")
     instrument.name = classification.name
     instrument.instrument_type = classification.instrument_type
     dumped = classification.model_dump(mode="json")
@@ -208,12 +275,253 @@ def classify_instrument(
     return instrument
 
 
+def _overlay(session: Session, user_id: str, symbol: str) -> UserInstrument:
+    overlay = session.get(UserInstrument, (user_id, symbol))
+    if overlay is None:
+        overlay = UserInstrument(user_id=user_id, symbol=symbol)
+        session.add(overlay)
+    return overlay
+
+
+def classify_for_user(
+    session: Session,
+    user_id: str,
+    symbol: str,
+    classification: InstrumentClassification,
+    source: ClassificationSource = "user",
+) -> UserInstrument:
+    """Lay a classification (and name) over `symbol` for `user_id` only."""
+    overlay = _overlay(session, user_id, symbol)
+    overlay.name = classification.name
+    overlay.instrument_type = classification.instrument_type
+    dumped = classification.model_dump(mode="json")
+    overlay.allocation_asset_class = dumped["allocation_asset_class"]
+    overlay.allocation_regions = dumped["allocation_regions"]
+    overlay.allocation_sectors = dumped["allocation_sectors"]
+    overlay.classification_source = source
+    session.flush()
+    return overlay
+
+
+def clear_user_classification(session: Session, user_id: str, symbol: str) -> None:
+    """Drop `user_id`'s overlay of `symbol`: they see the shared row again."""
+    session.execute(
+        delete(UserInstrument).where(
+            UserInstrument.user_id == user_id, UserInstrument.symbol == symbol
+        )
+    )
+
+
+def store_tagger_classification(
+    session: Session, user_id: str, symbol: str, classification: InstrumentClassification
+) -> None:
+    """The tagger classifies a shared, still unclassified row for everyone; a private symbol
+    (or a shared row someone classified meanwhile) only for the user whose job asked."""
+    instrument = require_instrument(session, symbol)
+    if instrument.origin != "user" and instrument.allocation_asset_class is None:
+        classify_instrument(session, instrument, classification, "tagger")
+    else:
+        classify_for_user(session, user_id, symbol, classification, "tagger")
+
+
 def is_classified(instrument: Instrument) -> bool:
     return bool(
         instrument.allocation_asset_class
         and instrument.allocation_regions
         and instrument.allocation_sectors
     )
+
+
+def delete_orphan_private_instruments(session: Session) -> int:
+    """Remove private rows nobody holds any more (after a delete), with their overlays and
+    prices: a symbol a user made up leaves no trace once they no longer hold it."""
+    held = select(Position.symbol).distinct()
+    result = session.execute(
+        delete(Instrument).where(Instrument.origin == "user", Instrument.symbol.not_in(held))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --------------------------------------------------------------------------- prices
+
+
+@dataclass(frozen=True)
+class EffectivePrice:
+    price: Decimal
+    as_of: date
+    source: str
+
+
+def record_price(
+    session: Session,
+    symbol: str,
+    price: Decimal,
+    as_of: date,
+    source: str,
+    *,
+    user_id: str | None = None,
+) -> None:
+    """Add a price to the history (the same symbol, user, day and source is updated in
+    place). A shared price (`user_id` None) also becomes the instrument's current price unless
+    a newer one is already there."""
+    if price <= 0:
+        raise ValidationFailedError(f"the price of {symbol} must be positive", field="price")
+    user_match = Price.user_id.is_(None) if user_id is None else Price.user_id == user_id
+    row = session.scalar(
+        select(Price).where(
+            Price.symbol == symbol, user_match, Price.as_of == as_of, Price.source == source
+        )
+    )
+    if row is None:
+        session.add(Price(symbol=symbol, user_id=user_id, price=price, as_of=as_of, source=source))
+    else:
+        row.price = price
+    if user_id is None:
+        instrument = require_instrument(session, symbol)
+        if instrument.price_as_of is None or as_of >= instrument.price_as_of:
+            instrument.current_price = price
+            instrument.price_as_of = as_of
+            instrument.price_source = source
+        instrument.price_error = None
+        instrument.price_checked_at = utcnow()
+    session.flush()
+
+
+def mark_price_error(session: Session, symbol: str, message: str) -> None:
+    """A refresh of `symbol` failed: keep its price, say why (it is then reported stale)."""
+    instrument = require_instrument(session, symbol)
+    instrument.price_error = message[:500]
+    instrument.price_checked_at = utcnow()
+    session.flush()
+
+
+def set_user_price(
+    session: Session, user_id: str, symbol: str, price: Decimal, as_of: date
+) -> None:
+    """The user's own price for a symbol they hold; it applies to them only."""
+    record_price(session, symbol, price, as_of, "user", user_id=user_id)
+
+
+def clear_user_prices(session: Session, user_id: str, symbol: str) -> None:
+    session.execute(delete(Price).where(Price.user_id == user_id, Price.symbol == symbol))
+
+
+def user_latest_prices(
+    session: Session, user_id: str, symbols: Iterable[str]
+) -> dict[str, EffectivePrice]:
+    """The user's own latest price per symbol (typed or imported), where they have one."""
+    wanted = set(symbols)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Price.symbol, Price.price, Price.as_of, Price.source)
+        .where(Price.user_id == user_id, Price.symbol.in_(wanted))
+        .order_by(Price.symbol, Price.as_of.desc(), Price.id.desc())
+    ).all()
+    latest: dict[str, EffectivePrice] = {}
+    for symbol, price, as_of, source in rows:
+        latest.setdefault(symbol, EffectivePrice(price, as_of, source))
+    return latest
+
+
+def effective_price(
+    shared_price: Decimal | None,
+    shared_as_of: date | None,
+    shared_source: str | None,
+    own: EffectivePrice | None,
+) -> EffectivePrice | None:
+    """The latest of the shared price and the user's own (a tie goes to the user's own)."""
+    shared = (
+        EffectivePrice(shared_price, shared_as_of, shared_source or "seed")
+        if shared_price is not None and shared_as_of is not None
+        else None
+    )
+    if own is None:
+        return shared
+    if shared is None or own.as_of >= shared.as_of:
+        return own
+    return shared
+
+
+def price_history(
+    session: Session, user_id: str, symbol: str, *, limit: int = 100
+) -> Sequence[Price]:
+    """Shared and the user's own prices of `symbol`, newest first."""
+    stmt = (
+        select(Price)
+        .where(Price.symbol == symbol, or_(Price.user_id.is_(None), Price.user_id == user_id))
+        .order_by(Price.as_of.desc(), Price.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def held_symbols(session: Session, user_id: str | None = None) -> list[str]:
+    """Every symbol held by anyone (or by `user_id`): what a price refresh updates."""
+    stmt = select(Position.symbol).distinct()
+    if user_id is not None:
+        stmt = stmt.join(Account, Account.id == Position.account_id).where(
+            Account.user_id == user_id
+        )
+    return sorted(session.scalars(stmt).all())
+
+
+# --------------------------------------------------------------------------- effective view
+
+
+def effective_instruments(
+    session: Session, user_id: str, symbols: Iterable[str]
+) -> dict[str, InstrumentRead]:
+    """`user_id`'s view of these instruments: the shared row, their overlay (name and
+    classification) laid over it, and the latest of the shared price and their own. Three
+    queries whatever the number of symbols."""
+    wanted = set(symbols)
+    if not wanted:
+        return {}
+    instruments = session.scalars(select(Instrument).where(Instrument.symbol.in_(wanted))).all()
+    overlays = {
+        o.symbol: o
+        for o in session.scalars(
+            select(UserInstrument).where(
+                UserInstrument.user_id == user_id, UserInstrument.symbol.in_(wanted)
+            )
+        )
+    }
+    own_prices = user_latest_prices(session, user_id, wanted)
+    out: dict[str, InstrumentRead] = {}
+    for instrument in instruments:
+        read = InstrumentRead.model_validate(instrument)
+        updates: dict[str, Any] = {}
+        overlay = overlays.get(instrument.symbol)
+        if overlay is not None and overlay.allocation_asset_class is not None:
+            updates |= {
+                "name": overlay.name or read.name,
+                "instrument_type": overlay.instrument_type,
+                "allocation_asset_class": overlay.allocation_asset_class,
+                "allocation_regions": overlay.allocation_regions,
+                "allocation_sectors": overlay.allocation_sectors,
+                "classification_source": overlay.classification_source,
+                "classification_note": None,
+                "classified_as_of": None,
+            }
+        price = effective_price(
+            instrument.current_price,
+            instrument.price_as_of,
+            instrument.price_source,
+            own_prices.get(instrument.symbol),
+        )
+        shared = (instrument.current_price, instrument.price_as_of, instrument.price_source)
+        if price is not None and (price.price, price.as_of, price.source) != shared:
+            updates |= {
+                "current_price": price.price,
+                "price_as_of": price.as_of,
+                "price_source": price.source,
+                "price_error": None,
+            }
+        out[instrument.symbol] = (
+            InstrumentRead.model_validate({**read.model_dump(), **updates}) if updates else read
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- accounts
@@ -251,6 +559,7 @@ def update_account(session: Session, account: Account, data: AccountUpdate) -> A
 def delete_account(session: Session, account: Account) -> None:
     session.delete(account)
     session.flush()
+    delete_orphan_private_instruments(session)
 
 
 # --------------------------------------------------------------------------- positions
@@ -282,7 +591,7 @@ def get_owned_position(session: Session, user_id: str, position_id: uuid.UUID) -
 
 
 def add_position(session: Session, account: Account, data: PositionCreate) -> Position:
-    ensure_instrument(session, data.symbol)
+    ensure_instrument(session, data.symbol, account.user_id)
     existing = session.scalar(
         select(Position).where(Position.account_id == account.id, Position.symbol == data.symbol)
     )
@@ -319,13 +628,15 @@ def update_position(session: Session, position: Position, data: PositionUpdate) 
 def delete_position(session: Session, position: Position) -> None:
     session.delete(position)
     session.flush()
+    delete_orphan_private_instruments(session)
 
 
 # --------------------------------------------------------------------------- portfolio
 
 
 def load_portfolio(session: Session, user_id: str) -> PortfolioSnapshot:
-    """The user's accounts, positions and instruments in three queries, whatever the size."""
+    """The user's accounts, positions and their view of each instrument (overlay and own
+    prices applied) in six queries, whatever the size."""
     user = require_user(session, user_id)
     accounts = session.scalars(
         select(Account)
@@ -334,11 +645,6 @@ def load_portfolio(session: Session, user_id: str) -> PortfolioSnapshot:
         .order_by(Account.created_at)
     ).all()
     symbols = {p.symbol for a in accounts for p in a.positions}
-    instruments = (
-        session.scalars(select(Instrument).where(Instrument.symbol.in_(symbols))).all()
-        if symbols
-        else []
-    )
     return PortfolioSnapshot(
         user=UserRead.model_validate(user),
         accounts=[
@@ -348,7 +654,9 @@ def load_portfolio(session: Session, user_id: str) -> PortfolioSnapshot:
             )
             for a in accounts
         ],
-        instruments={i.symbol: InstrumentRead.model_validate(i) for i in instruments},
+        instruments=effective_instruments(session, user_id, symbols),
+        valued_on=date.today(),
+        price_max_age_days=get_settings().price_max_age_days,
     )
 
 

@@ -33,7 +33,7 @@ DEFAULT_SINGLE_NAME_LIMIT_PCT = 10.0
 class Holding(BaseModel):
     symbol: str
     name: str
-    instrument_type: InstrumentType
+    instrument_type: InstrumentType | None
     value: float
     pct_of_invested: float
     pct_of_portfolio: float

@@ -23,7 +23,7 @@ from alex.finance.retirement import (
     RetirementProjection,
     project_retirement,
 )
-from alex.finance.valuation import MissingPrice, PortfolioValuation, value_portfolio
+from alex.finance.valuation import MissingPrice, PortfolioValuation, StalePrice, value_portfolio
 from alex.schemas import PortfolioSnapshot
 
 _MAX_PLANNING_AGE = 120
@@ -32,9 +32,25 @@ _MIN_RETIREMENT_YEARS = 5
 
 class DataQuality(BaseModel):
     missing_price: list[MissingPrice]
+    stale_prices: list[StalePrice] = []
     unclassified_symbols: list[str]
     coverage_pct: float
+    """Share of the *valued* money (cash included) whose asset class is known."""
+    unvalued_holdings: int = 0
+    """Positions left out of every total because they have no price."""
+    coverage_statement: str = ""
+    """The one sentence every total carries: what is classified and what is not valued."""
     notes: list[str]
+
+
+def coverage_statement(coverage_pct: float, unvalued_holdings: int) -> str:
+    """'X % of valued holdings classified; N holdings not valued', worded once for every page,
+    report and command."""
+    statement = f"{coverage_pct:g}% of valued holdings classified"
+    if unvalued_holdings:
+        noun = "holding" if unvalued_holdings == 1 else "holdings"
+        statement += f"; {unvalued_holdings} {noun} not valued"
+    return statement
 
 
 class PortfolioAnalysis(BaseModel):
@@ -56,6 +72,8 @@ def _data_quality(valuation: PortfolioValuation, allocation: Allocation) -> Data
             f"{len(valuation.missing_price)} position(s) have no price and are left out of "
             f"every total: {', '.join(symbols)}."
         )
+    for stale in valuation.stale_prices:
+        notes.append(f"The price of {stale.symbol} is stale: {stale.detail}.")
     if allocation.unclassified_symbols:
         notes.append(
             "Not fully classified, so left out of the look-through where a breakdown is "
@@ -64,8 +82,11 @@ def _data_quality(valuation: PortfolioValuation, allocation: Allocation) -> Data
         )
     return DataQuality(
         missing_price=valuation.missing_price,
+        stale_prices=valuation.stale_prices,
         unclassified_symbols=allocation.unclassified_symbols,
         coverage_pct=allocation.coverage_pct,
+        unvalued_holdings=valuation.unvalued_count,
+        coverage_statement=coverage_statement(allocation.coverage_pct, valuation.unvalued_count),
         notes=notes,
     )
 

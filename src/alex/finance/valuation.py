@@ -3,12 +3,15 @@
 Values are `quantity × current_price` computed exactly in `Decimal` and rounded to cents per
 position; account and portfolio totals are sums of those rounded figures, so the numbers a
 report shows always add up. A position without a price is listed in `missing_price` and left
-out of every total: it is never valued at a guessed or stale figure."""
+out of every total: it is never valued at a guessed figure. A price older than the snapshot's
+`price_max_age_days` (counted from the price's own date), or whose last refresh failed, is
+used but reported in `stale_prices`, so every total can say what it rests on."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -30,12 +33,52 @@ class PositionValuation(BaseModel):
     account_name: str
     symbol: str
     name: str
-    instrument_type: InstrumentType
+    instrument_type: InstrumentType | None
     quantity: float
     price: float
+    price_as_of: date | None = None
+    price_source: str | None = None
     value: float
     pct_of_account: float
     pct_of_portfolio: float
+
+
+class StalePrice(BaseModel):
+    """A held instrument whose price is used but old, or whose last refresh failed."""
+
+    symbol: str
+    price: float
+    as_of: date
+    age_days: int
+    source: str | None
+    reason: Literal["old", "refresh_failed"]
+    detail: str
+
+
+def price_staleness(
+    instrument: InstrumentRead, valued_on: date, max_age_days: int
+) -> StalePrice | None:
+    """Whether the price `instrument` carries is stale on `valued_on`, and why."""
+    if instrument.current_price is None or instrument.price_as_of is None:
+        return None
+    age = (valued_on - instrument.price_as_of).days
+    if instrument.price_error:
+        reason: Literal["old", "refresh_failed"] = "refresh_failed"
+        detail = f"the last refresh failed ({instrument.price_error}); price of {age} day(s) ago"
+    elif age > max_age_days:
+        reason = "old"
+        detail = f"{age} days old (older than {max_age_days})"
+    else:
+        return None
+    return StalePrice(
+        symbol=instrument.symbol,
+        price=float(instrument.current_price),
+        as_of=instrument.price_as_of,
+        age_days=age,
+        source=instrument.price_source,
+        reason=reason,
+        detail=detail,
+    )
 
 
 class MissingPrice(BaseModel):
@@ -67,6 +110,13 @@ class PortfolioValuation(BaseModel):
     invested: float
     accounts: list[AccountValuation]
     missing_price: list[MissingPrice]
+    stale_prices: list[StalePrice] = []
+    """Held instruments valued at an old price or one whose refresh failed (one per symbol)."""
+
+    @property
+    def unvalued_count(self) -> int:
+        """Holdings (positions) left out of every total for want of a price."""
+        return len(self.missing_price)
 
     def values_by_symbol(self) -> dict[str, float]:
         """Priced position value per symbol, summed over accounts."""
@@ -133,6 +183,8 @@ def value_portfolio(snapshot: PortfolioSnapshot) -> PortfolioValuation:
                 instrument_type=instrument.instrument_type,
                 quantity=float(quantity),
                 price=float(instrument.current_price or 0),
+                price_as_of=instrument.price_as_of,
+                price_source=instrument.price_source,
                 value=cents(value),
                 pct_of_account=pct(float(value), float(account_total)),
                 pct_of_portfolio=pct(float(value), float(total)),
@@ -154,10 +206,22 @@ def value_portfolio(snapshot: PortfolioSnapshot) -> PortfolioValuation:
                 missing_price=missing,
             )
         )
+    held = sorted({p.symbol for a in accounts for p in a.positions})
+    stale = [
+        s
+        for s in (
+            price_staleness(
+                snapshot.instruments[symbol], snapshot.valued_on, snapshot.price_max_age_days
+            )
+            for symbol in held
+        )
+        if s is not None
+    ]
     return PortfolioValuation(
         total=cents(total),
         cash=cents(total_cash),
         invested=cents(total - total_cash),
         accounts=accounts,
         missing_price=[m for a in accounts for m in a.missing_price],
+        stale_prices=stale,
     )

@@ -247,6 +247,7 @@ class AnalysisManager:
         outcomes = await tag_unclassified(
             self.engine,
             self.job_id,
+            snapshot.user.id,
             unclassified,
             self.recorder,
             model=self.models.get("tagger"),

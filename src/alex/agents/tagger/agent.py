@@ -113,23 +113,23 @@ async def classify(
 async def tag_symbol(
     engine: Engine,
     job_id: uuid.UUID,
+    user_id: str,
     instrument: InstrumentRead,
     recorder: EventRecorder,
     *,
     model: Model | None = None,
     settings: Settings | None = None,
 ) -> TagOutcome:
-    """Classify one instrument and store a valid classification (source 'tagger'). An unknown
-    instrument stays unclassified: nothing is invented."""
+    """Classify one instrument and store a valid classification (source 'tagger'): on the
+    shared row when it is reference data nobody classified yet, else for `user_id` only. An
+    unknown instrument stays unclassified: nothing is invented."""
     settings = settings or get_settings()
     symbol = instrument.symbol
     recorder.record("tagger", "started", f"Classifying {symbol}", data={"symbol": symbol})
     _, outcome = await classify(instrument, build_tagger(model, settings), recorder, settings)
     if outcome.classification is not None:
         with session_scope(engine) as session:
-            repo.classify_instrument(
-                session, repo.require_instrument(session, symbol), outcome.classification, "tagger"
-            )
+            repo.store_tagger_classification(session, user_id, symbol, outcome.classification)
         recorder.record(
             "tagger",
             "completed",
@@ -151,6 +151,7 @@ async def tag_symbol(
 async def tag_unclassified(
     engine: Engine,
     job_id: uuid.UUID,
+    user_id: str,
     instruments: list[InstrumentRead],
     recorder: EventRecorder,
     *,
@@ -164,7 +165,7 @@ async def tag_unclassified(
     async def one(instrument: InstrumentRead) -> TagOutcome:
         async with gate:
             return await tag_symbol(
-                engine, job_id, instrument, recorder, model=model, settings=settings
+                engine, job_id, user_id, instrument, recorder, model=model, settings=settings
             )
 
     return list(await asyncio.gather(*(one(i) for i in instruments)))

@@ -13,7 +13,6 @@ from alex.agents.tagger.agent import tag_symbol
 from alex.core.errors import ValidationFailedError
 from alex.db import repository as repo
 from alex.db.session import get_engine, session_scope
-from alex.schemas import InstrumentRead
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -23,8 +22,10 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise ValidationFailedError("the event needs a 'symbol'", field="symbol")
     engine = get_engine()
     with session_scope(engine) as session:
-        instrument = InstrumentRead.model_validate(repo.require_instrument(session, symbol))
-    outcome = asyncio.run(tag_symbol(engine, job_id, instrument, EventRecorder(engine, job_id)))
+        user_id = repo.require_job(session, job_id).user_id
+        instrument = repo.require_visible_instrument(session, user_id, symbol)
+        view = repo.effective_instruments(session, user_id, [instrument.symbol])[symbol]
+    outcome = asyncio.run(tag_symbol(engine, job_id, user_id, view, EventRecorder(engine, job_id)))
     return {
         "symbol": outcome.symbol,
         "classified": outcome.classified,

@@ -1,12 +1,13 @@
-"""Accounts CRUD, with values computed from instrument prices by the valuation engine's rules
-(cents per position, so these totals equal the dashboard's and the report's; a missing price is
-reported as missing, never guessed)."""
+"""Accounts CRUD, with values computed from the owner's view of each instrument by the valuation
+engine's rules (cents per position, so these totals equal the dashboard's and the report's; a
+missing price is reported as missing, never guessed; an old one is counted as stale)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -16,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from alex.api.deps import CallerId, CurrentUser, OwnedAccount, SessionDep, WriteLimited
 from alex.api.models import AccountDetail, AccountSummary, PositionDetail
+from alex.core.config import get_settings
 from alex.db import repository as repo
-from alex.db.models import Account, Instrument, Position
-from alex.finance.valuation import cash_value, position_value
-from alex.schemas import AccountCreate, AccountRead, AccountUpdate, PositionRead
+from alex.db.models import Account, Position
+from alex.finance.valuation import cash_value, position_value, price_staleness
+from alex.schemas import AccountCreate, AccountRead, AccountUpdate, InstrumentRead, PositionRead
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[WriteLimited])
 
@@ -29,87 +31,109 @@ class AccountTotals(NamedTuple):
     positions_value: Decimal
     total_value: Decimal
     unpriced_positions: int
+    stale_positions: int
+    unclassified_positions: int
 
 
 def account_totals(
-    cash_balance: Decimal, holdings: Iterable[tuple[Decimal, Decimal | None]]
+    cash_balance: Decimal,
+    holdings: Iterable[tuple[Decimal, InstrumentRead | None]],
+    *,
+    valued_on: date,
+    max_age_days: int,
 ) -> AccountTotals:
-    """Totals from (quantity, price) pairs; a missing price is counted, never guessed."""
-    count = unpriced = 0
+    """Totals from (quantity, the user's view of the instrument) pairs; a missing price is
+    counted, never guessed, and an old one is counted as stale."""
+    count = unpriced = stale = unclassified = 0
     positions_value = Decimal(0)
-    for quantity, price in holdings:
+    for quantity, instrument in holdings:
         count += 1
-        if price is None:
+        if instrument is None or instrument.current_price is None:
             unpriced += 1
         else:
-            positions_value += position_value(quantity, price)
+            positions_value += position_value(quantity, instrument.current_price)
+            if price_staleness(instrument, valued_on, max_age_days) is not None:
+                stale += 1
+        if instrument is None or not instrument.is_classified:
+            unclassified += 1
     return AccountTotals(
-        count, positions_value, cash_value(cash_balance) + positions_value, unpriced
+        count,
+        positions_value,
+        cash_value(cash_balance) + positions_value,
+        unpriced,
+        stale,
+        unclassified,
     )
 
 
 def load_account_detail(session: Session, account: Account) -> AccountDetail:
-    """The account with each position's instrument, price, value and weight, in one query
-    that reads only the instrument columns the page shows (reads are the hot path)."""
-    rows = session.execute(
-        select(
-            Position,
-            Instrument.name,
-            Instrument.instrument_type,
-            Instrument.current_price,
-            Instrument.allocation_asset_class,
-            Instrument.allocation_regions,
-            Instrument.allocation_sectors,
-        )
-        .outerjoin(Instrument, Instrument.symbol == Position.symbol)
-        .where(Position.account_id == account.id)
-        .order_by(Position.symbol)
-    ).all()
-    totals = account_totals(account.cash_balance, ((r[0].quantity, r.current_price) for r in rows))
-    positions = []
-    for position, name, instrument_type, price, asset_classes, regions, sectors in rows:
+    """The account with each position's instrument (as its owner sees it: their own
+    classification and prices laid over the shared data), price, value and weight."""
+    positions = repo.list_positions(session, account.id)
+    views = repo.effective_instruments(session, account.user_id, {p.symbol for p in positions})
+    max_age, today = get_settings().price_max_age_days, date.today()
+    totals = account_totals(
+        account.cash_balance,
+        ((p.quantity, views.get(p.symbol)) for p in positions),
+        valued_on=today,
+        max_age_days=max_age,
+    )
+    details = []
+    for position in positions:
+        view = views.get(position.symbol)
+        price = view.current_price if view is not None else None
         value = position_value(position.quantity, price) if price is not None else None
         weight = (
             float(round(value / totals.total_value * 100, 4))
             if value is not None and totals.total_value > 0
             else None
         )
-        positions.append(
+        stale = price_staleness(view, today, max_age) if view is not None else None
+        details.append(
             PositionDetail(
                 **PositionRead.model_validate(position).model_dump(),
-                instrument_name=name if name is not None else position.symbol,
-                instrument_type=instrument_type,
+                instrument_name=view.name if view is not None else position.symbol,
+                instrument_type=view.instrument_type if view is not None else None,
                 price=price,
+                price_as_of=view.price_as_of if view is not None else None,
+                price_source=view.price_source if view is not None else None,
+                price_stale=stale is not None,
+                price_note=stale.detail if stale is not None else None,
                 value=value,
                 weight_pct=weight,
-                classified=bool(asset_classes and regions and sectors),
+                classified=view is not None and view.is_classified,
+                classification_source=view.classification_source if view is not None else None,
             )
         )
     return AccountDetail(
         **AccountRead.model_validate(account).model_dump(),
         **totals._asdict(),
-        positions=positions,
+        positions=details,
     )
 
 
 @router.get("", response_model=list[AccountSummary])
 def list_accounts(caller_id: CallerId, session: SessionDep) -> list[AccountSummary]:
-    """The caller's accounts with position counts and values."""
+    """The caller's accounts with position counts and values, and what those leave out."""
     accounts = session.scalars(
         select(Account).where(Account.user_id == caller_id).order_by(Account.created_at, Account.id)
     ).all()
-    holdings: dict[uuid.UUID, list[tuple[Decimal, Decimal | None]]] = defaultdict(list)
-    for account_id, quantity, price in session.execute(
-        select(Position.account_id, Position.quantity, Instrument.current_price)
+    rows = session.execute(
+        select(Position.account_id, Position.symbol, Position.quantity)
         .join(Account, Account.id == Position.account_id)
-        .outerjoin(Instrument, Instrument.symbol == Position.symbol)
         .where(Account.user_id == caller_id)
-    ):
-        holdings[account_id].append((quantity, price))
+    ).all()
+    views = repo.effective_instruments(session, caller_id, {r.symbol for r in rows})
+    holdings: dict[uuid.UUID, list[tuple[Decimal, InstrumentRead | None]]] = defaultdict(list)
+    for account_id, symbol, quantity in rows:
+        holdings[account_id].append((quantity, views.get(symbol)))
+    max_age, today = get_settings().price_max_age_days, date.today()
     return [
         AccountSummary(
             **AccountRead.model_validate(a).model_dump(),
-            **account_totals(a.cash_balance, holdings[a.id])._asdict(),
+            **account_totals(
+                a.cash_balance, holdings[a.id], valued_on=today, max_age_days=max_age
+            )._asdict(),
         )
         for a in accounts
     ]
