@@ -79,7 +79,24 @@ def overview(inputs: AnalysisInputs) -> dict[str, Any]:
             {"symbol": m.symbol, "account": m.account_name, "reason": m.reason}
             for m in valuation.missing_price
         ],
+        "stale_prices": stale_prices(inputs),
+        "unvalued_holdings": inputs.analysis.data_quality.unvalued_holdings,
+        "coverage_statement": inputs.analysis.data_quality.coverage_statement,
     }
+
+
+def stale_prices(inputs: AnalysisInputs) -> list[dict[str, Any]]:
+    return [
+        {
+            "symbol": s.symbol,
+            "as_of": s.as_of.isoformat(),
+            "age_days": s.age_days,
+            "source": s.source,
+            "reason": s.reason,
+            "detail": s.detail,
+        }
+        for s in inputs.analysis.valuation.stale_prices
+    ]
 
 
 def _slices(breakdown: Any, limit: int | None = None) -> list[dict[str, Any]]:

@@ -24,8 +24,10 @@ def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjec
     ]
     for missing in valuation.missing_price:
         lines.append(f"  missing price: {missing.symbol} ({missing.reason}), excluded from totals")
+    lines += [f"  stale price: {s.symbol}, {s.detail}" for s in valuation.stale_prices]
+    lines.append(f"  {analysis.data_quality.coverage_statement}")
 
-    lines.append(f"Allocation (coverage {allocation.coverage_pct:.1f}% of value classified)")
+    lines.append("Allocation")
     for title, breakdown in (
         ("asset class", allocation.asset_class),
         ("region", allocation.region),

@@ -6,6 +6,7 @@ from typing import Any
 
 from alex.agents.grounding import fmt_money, fmt_pct
 from alex.agents.offline import OfflineTurn, PlannedCall
+from alex.core.text import md_text
 
 INSTRUCTIONS = """You are the planner on Alex, an AI financial planner. The specialists have
 finished; write a short executive summary (3 to 5 sentences, markdown, no headings) for the
@@ -28,7 +29,7 @@ def offline_write(turn: OfflineTurn) -> str:
     headline: dict[str, Any] = results.get("headline", {})
     if not headline:
         return "The analysis produced no headline figures."
-    first_name = str(headline.get("name", "")).split(" ")[0] or "You"
+    first_name = md_text(str(headline.get("name", "")).split(" ")[0] or "You")
     sentences = [
         f"{first_name}, your portfolio is worth {fmt_money(headline['total_value'])} across "
         f"{headline['accounts']} accounts"
@@ -38,6 +39,12 @@ def offline_write(turn: OfflineTurn) -> str:
             else "."
         )
     ]
+    unvalued = int(headline.get("unvalued_holdings") or 0)
+    if unvalued:
+        sentences.append(
+            f"That total leaves out {unvalued} holding{'' if unvalued == 1 else 's'} with no "
+            "price: set a price on the Accounts page to include them."
+        )
     if headline.get("needs_rebalancing"):
         sentences.append(
             f"Your allocation has drifted up to {headline['max_drift_pp']:.1f} percentage "

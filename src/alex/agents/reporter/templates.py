@@ -6,6 +6,7 @@ from typing import Any
 
 from alex.agents.grounding import fmt_money, fmt_pct
 from alex.agents.offline import OfflineTurn, PlannedCall
+from alex.core.text import md_text
 
 INSTRUCTIONS = """You are the reporter on Alex, an AI financial planner. Write a clear,
 personal portfolio report in markdown for the user named in the facts.
@@ -47,6 +48,10 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _holdings(count: int) -> str:
+    return f"{count} holding" + ("" if count == 1 else "s")
+
+
 def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + f"{value:.1f} pp"
 
@@ -60,12 +65,12 @@ def offline_write(turn: OfflineTurn) -> str:
     if not overview:
         return "## Summary\n\nThe portfolio facts were not available, so no report was written."
     user = overview["user"]
-    first_name = user["name"].split()[0]
+    first_name = md_text((user["name"].split() or ["You"])[0])
     asset_classes = allocation.get("asset_class", [])
     regions = allocation.get("region", [])
     plan = drift.get("plan", {})
     sections = [
-        f"# Portfolio report for {user['name']}",
+        f"# Portfolio report for {md_text(user['name'])}",
         _summary(first_name, user, overview, asset_classes, drift, concentration),
         _accounts(overview),
         _allocation(asset_classes, regions, allocation),
@@ -100,7 +105,13 @@ def _summary(
         f"{len(overview['accounts'])} accounts: {fmt_money(overview['invested'])} invested and "
         f"{fmt_money(overview['cash'])} in cash. You are {user['current_age']} with "
         f"{user['years_until_retirement']} years until your planned retirement at age "
-        f"{user['retirement_age']}.",
+        f"{user['retirement_age']}."
+        + (
+            f" This total leaves out {_holdings(len(overview['missing_prices']))} with no price "
+            f"({', '.join(sorted({m['symbol'] for m in overview['missing_prices']}))})."
+            if overview.get("missing_prices")
+            else ""
+        ),
         "",
         f"- **Mix:** {mix}." if mix else "- **Mix:** no classified holdings yet.",
     ]
@@ -135,7 +146,7 @@ def _summary(
 def _accounts(overview: dict[str, Any]) -> str:
     rows = [
         [
-            a["name"],
+            md_text(a["name"]),
             a["type_label"],
             "yes" if a["tax_advantaged"] else "no",
             fmt_money(a["total"]),
@@ -184,7 +195,7 @@ def _concentration(concentration: dict[str, Any]) -> str:
     if not concentration:
         return "## Diversification and concentration\n\nConcentration data was not available."
     rows = [
-        [h["symbol"], h["name"], fmt_money(h["value"]), fmt_pct(h["pct_of_invested"])]
+        [h["symbol"], md_text(h["name"]), fmt_money(h["value"]), fmt_pct(h["pct_of_invested"])]
         for h in concentration["top_holdings"]
     ]
     parts = [
@@ -233,7 +244,10 @@ def _drift(drift: dict[str, Any], plan: dict[str, Any]) -> str:
             "",
             _table(
                 ["Account", "Action", "Symbol", "Amount"],
-                [[t["account"], t["action"], t["symbol"], fmt_money(t["amount"])] for t in trades],
+                [
+                    [md_text(t["account"]), t["action"], t["symbol"], fmt_money(t["amount"])]
+                    for t in trades
+                ],
             ),
             "",
             f"In total: sell {fmt_money(plan['total_sold'])}, "
@@ -345,10 +359,9 @@ def _recommendations(
 
 
 def _data_quality(overview: dict[str, Any], allocation: dict[str, Any]) -> str:
-    notes = [
-        f"Classification covers {fmt_pct(allocation.get('coverage_pct', 0))} of the portfolio's "
-        "value."
-    ]
+    notes: list[str] = []
+    if overview.get("coverage_statement"):
+        notes.append(f"{overview['coverage_statement']}.")
     if allocation.get("unclassified_symbols"):
         notes.append(
             f"Unclassified: {', '.join(allocation['unclassified_symbols'])} "
@@ -356,8 +369,13 @@ def _data_quality(overview: dict[str, Any], allocation: dict[str, Any]) -> str:
             "look-through rather than guessed."
         )
     for missing in overview.get("missing_prices", []):
-        notes.append(f"{missing['symbol']} in {missing['account']} has no price and is not valued.")
-    notes.append("Prices are the latest stored quotes, not live market data.")
+        notes.append(
+            f"{missing['symbol']} in {md_text(missing['account'])} has no price and is not "
+            "valued: set its price on the Accounts page to include it."
+        )
+    for stale in overview.get("stale_prices", []):
+        notes.append(f"The price of {stale['symbol']} is stale: {md_text(stale['detail'])}.")
+    notes.append("Prices are the latest stored quotes (their dates are above), not live data.")
     return "## Data quality\n\n" + "\n".join(f"- {n}" for n in notes)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from alex.agents.grounding import fmt_money, fmt_pct
 from alex.agents.offline import OfflineTurn, PlannedCall
+from alex.core.text import md_text
 
 INSTRUCTIONS = """You are the retirement specialist on Alex, an AI financial planner. Explain
 the user's retirement outlook in markdown from a Monte Carlo simulation.
@@ -68,7 +69,7 @@ def offline_write(turn: OfflineTurn) -> str:
         for r in turn.results
         if r.name == "run_scenario" and isinstance(r.output, dict) and "success_pct" in r.output
     ]
-    first_name = str(base.get("name", "")).split(" ")[0] or "You"
+    first_name = md_text(str(base.get("name", "")).split(" ")[0] or "You")
     lines = [
         "## Retirement outlook",
         "",
