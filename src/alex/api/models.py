@@ -131,12 +131,23 @@ class PriceHistoryEntry(BaseModel):
 
 # --------------------------------------------------------------------------- import
 
+ImportFormat = Literal["simple", "fidelity", "schwab", "vanguard", "mapped"]
+
 
 class ImportRow(BaseModel):
     line: int
     symbol: str
+    description: str | None = Field(
+        default=None, description="The file's name for the holding (plain text)."
+    )
     quantity: Decimal
-    cost_basis: Decimal | None
+    price: Decimal | None = Field(
+        default=None,
+        description="Price per share in the file; stored as your own price, dated `as_of`.",
+    )
+    cost_basis: Decimal | None = Field(
+        description="Total cost basis; when the file has none, the position keeps its own."
+    )
     action: Literal["add", "update"]
     known_instrument: bool
 
@@ -146,9 +157,49 @@ class ImportRowError(BaseModel):
     message: str
 
 
+class ImportSourceAccount(BaseModel):
+    number: str = Field(description="The broker's account number or label, as in the file.")
+    name: str | None
+
+
 class ImportResult(BaseModel):
+    format: ImportFormat | None = Field(
+        default=None, description="The layout recognised (null: unrecognised, pick the columns)."
+    )
+    as_of: date = Field(description="The date given to the positions and prices.")
+    as_of_source: Literal["file", "request", "today"] = Field(
+        description="Where `as_of` comes from: the file (Schwab's title, Fidelity's download "
+        "date), the `as_of` parameter, or today.",
+    )
     rows: list[ImportRow]
     errors: list[ImportRowError]
+    ignored: list[ImportRowError] = Field(
+        default_factory=list,
+        description="Lines read on purpose as something other than a holding (totals, notes, "
+        "a transactions section), with the reason.",
+    )
+    cash_balance: Decimal | None = Field(
+        default=None,
+        description="The account's cash from the file's cash lines (money-market core or "
+        "settlement fund, cash, pending activity), summed; null when it has none.",
+    )
+    cash_lines: list[int] = Field(default_factory=list)
+    columns: list[str] = Field(
+        default_factory=list, description="The header's columns, for the column mapping."
+    )
+    needs_mapping: bool = Field(
+        default=False,
+        description="The header was not understood: choose the symbol and quantity columns "
+        "(`symbol_column`, `quantity_column`, …).",
+    )
+    source_accounts: list[ImportSourceAccount] = Field(
+        default_factory=list,
+        description="Broker accounts in the file; with several, choose one (`source_account`).",
+    )
+    not_in_file: list[str] = Field(
+        default_factory=list,
+        description="Symbols this account holds that the file does not list (left unchanged).",
+    )
     committed: bool
 
 
