@@ -183,3 +183,26 @@ async def test_names_are_plain_text_in_my_own_report(
     assert "](https://evil.example" not in markdown
     assert r"\[Action needed\: re\-verify your brokerage login\]\(https\:" in markdown
     assert r"\[click\]\(https\:" in markdown
+
+
+def test_my_own_prices_and_classifications_are_in_my_export_and_gone_with_me(
+    client: TestClient, alice: Headers, bob: Headers
+) -> None:
+    account = make_account(client, alice)
+    add_position(client, alice, account["id"], "ZZQX", "5")
+    client.put("/api/instruments/ZZQX/classification", json=ETF, headers=alice)
+    client.put(
+        "/api/instruments/ZZQX/price", json={"price": "7", "as_of": "2026-11-30"}, headers=alice
+    )
+    export = client.get("/api/user/export", headers=alice).json()
+    assert [(c["symbol"], c["name"]) for c in export["classifications"]] == [("ZZQX", "My fund")]
+    assert [(p["symbol"], Decimal(p["price"]), p["as_of"]) for p in export["prices"]] == [
+        ("ZZQX", Decimal(7), "2026-11-30")
+    ]
+    assert client.get("/api/user/export", headers=bob).json()["prices"] == []
+
+    assert client.delete("/api/user", headers=alice).status_code == 204
+    # The symbol only Alice held is gone with her: Bob can add it and finds it bare.
+    bob_account = make_account(client, bob)
+    position = add_position(client, bob, bob_account["id"], "ZZQX", "1")
+    assert position["instrument_name"] == "ZZQX" and position["price"] is None

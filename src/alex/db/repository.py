@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -164,31 +164,56 @@ def search_instruments(
     limit: int = 20,
     unclassified_only: bool = False,
 ) -> Sequence[Instrument]:
-    held = (
-        select(Position.symbol)
-        .join(Account, Account.id == Position.account_id)
-        .where(Account.user_id == user_id)
-    )
-    stmt = select(Instrument).where(or_(Instrument.origin != "user", Instrument.symbol.in_(held)))
-    text = query.strip()
-    prefix = f"{text.upper()}%"
-    if text:
-        pattern = f"%{text.upper()}%"
-        stmt = stmt.where(
-            or_(
-                Instrument.symbol.like(prefix),
-                func.upper(Instrument.name).like(pattern),
-            )
+    """Symbol autocomplete: instruments whose symbol or name matches `query`, best first.
+
+    Ranks: the exact symbol, then symbols starting with the query (shorter first), names
+    starting with it, names with a word starting with it, names in which every word of the
+    query starts a word, and names containing it anywhere. Within a rank classified rows come
+    first. Shared rows are visible to everyone; a symbol a user created (origin 'user') only
+    to users who hold it or have their own view of it. Returns the shared rows: the caller
+    lays the user's overlay over them."""
+    stmt = select(Instrument).where(
+        or_(
+            Instrument.origin != "user",
+            Instrument.symbol.in_(
+                select(Position.symbol)
+                .join(Account, Account.id == Position.account_id)
+                .where(Account.user_id == user_id)
+            ),
+            Instrument.symbol.in_(
+                select(UserInstrument.symbol).where(UserInstrument.user_id == user_id)
+            ),
         )
+    )
     if unclassified_only:
         stmt = stmt.where(Instrument.allocation_asset_class.is_(None))
-    # Exact and prefix symbol matches first: that is what autocomplete users type.
-    stmt = stmt.order_by(
-        case((Instrument.symbol == text.upper(), 0), (Instrument.symbol.like(prefix), 1), else_=2),
-        func.length(Instrument.symbol),
-        Instrument.symbol,
-    ).limit(limit)
-    return session.scalars(stmt).all()
+    text = " ".join(query.upper().split())
+    unclassified_last = Instrument.allocation_asset_class.is_(None)
+    if not text:
+        order = [unclassified_last, func.length(Instrument.symbol), Instrument.symbol]
+        return session.scalars(stmt.order_by(*order).limit(limit)).all()
+    name = func.upper(Instrument.name)
+    # autoescape: a '%' or '_' the user types is a character, not a wildcard.
+    symbol_prefix = Instrument.symbol.startswith(text, autoescape=True)
+    name_contains = name.contains(text, autoescape=True)
+    every_word = and_(
+        *(
+            or_(name.startswith(word, autoescape=True), name.contains(f" {word}", autoescape=True))
+            for word in text.split(" ")
+        )
+    )
+    rank = case(
+        (Instrument.symbol == text, 0),
+        (symbol_prefix, 1),
+        (name.startswith(text, autoescape=True), 2),
+        (name.contains(f" {text}", autoescape=True), 3),
+        (every_word, 4),
+        else_=5,
+    )
+    stmt = stmt.where(or_(symbol_prefix, name_contains, every_word)).order_by(
+        rank, unclassified_last, func.length(Instrument.symbol), Instrument.symbol
+    )
+    return session.scalars(stmt.limit(limit)).all()
 
 
 def upsert_instrument(session: Session, data: InstrumentCreate) -> Instrument:
@@ -452,6 +477,25 @@ def price_history(
         .where(Price.symbol == symbol, or_(Price.user_id.is_(None), Price.user_id == user_id))
         .order_by(Price.as_of.desc(), Price.id.desc())
         .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def user_overlays(session: Session, user_id: str) -> Sequence[UserInstrument]:
+    stmt = (
+        select(UserInstrument)
+        .where(UserInstrument.user_id == user_id)
+        .order_by(UserInstrument.symbol)
+    )
+    return session.scalars(stmt).all()
+
+
+def user_prices(session: Session, user_id: str) -> Sequence[Price]:
+    """Every price `user_id` set or imported, by symbol, newest first."""
+    stmt = (
+        select(Price)
+        .where(Price.user_id == user_id)
+        .order_by(Price.symbol, Price.as_of.desc(), Price.id.desc())
     )
     return session.scalars(stmt).all()
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import func, select
 
 from alex.api.deps import CurrentUser, SessionDep, SettingsDep, WriteLimited
-from alex.api.models import JobExport, UserExport
+from alex.api.models import ClassificationExport, JobExport, PriceExport, UserExport
 from alex.auth.base import CLOCK_SKEW_SECONDS
 from alex.auth.revocations import Revocations
 from alex.core.config import Settings
@@ -76,7 +76,14 @@ def export_user(user: CurrentUser, session: SessionDep) -> UserExport:
         for job in repo.list_jobs(session, user.id, limit=10_000)
     ]
     return UserExport(
-        exported_at=utcnow(), user=snapshot.user, accounts=snapshot.accounts, jobs=jobs
+        exported_at=utcnow(),
+        user=snapshot.user,
+        accounts=snapshot.accounts,
+        classifications=[
+            ClassificationExport.model_validate(o) for o in repo.user_overlays(session, user.id)
+        ],
+        prices=[PriceExport.model_validate(p) for p in repo.user_prices(session, user.id)],
+        jobs=jobs,
     )
 
 
