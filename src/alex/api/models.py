@@ -39,6 +39,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class _Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
 # --------------------------------------------------------------------------- auth
 
 
@@ -229,10 +233,31 @@ class JobExport(JobRead):
     events: list[JobEventRead]
 
 
+class ClassificationExport(_Read):
+    symbol: str
+    name: str | None
+    instrument_type: str | None
+    allocation_asset_class: dict[str, float] | None
+    allocation_regions: dict[str, float] | None
+    allocation_sectors: dict[str, float] | None
+    classification_source: str | None
+
+
+class PriceExport(_Read):
+    symbol: str
+    price: Decimal
+    as_of: date
+    source: str
+
+
 class UserExport(BaseModel):
     exported_at: datetime
     user: UserRead
     accounts: list[AccountWithPositions]
+    classifications: list[ClassificationExport] = Field(
+        description="Your own classifications (and the tagger's for symbols only you hold)."
+    )
+    prices: list[PriceExport] = Field(description="Prices you set or imported.")
     jobs: list[JobExport]
 
 
