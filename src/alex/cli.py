@@ -21,6 +21,11 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+prices_app = typer.Typer(
+    help="Shared prices from the provider named by ALEX_PRICE_PROVIDER (polygon, tiingo).",
+    no_args_is_help=True,
+)
+app.add_typer(prices_app, name="prices")
 
 
 @app.callback()
@@ -77,6 +82,49 @@ def db_reset(
             "This drops every Alex table in the PostgreSQL database. Continue?", abort=True
         )
     _print_counts(reset(get_engine(), demo=demo))
+
+
+@prices_app.command("refresh")
+def prices_refresh(
+    symbols: str | None = typer.Option(
+        None,
+        "--symbols",
+        help="Comma-separated symbols, e.g. VTI,BND (default: every symbol anyone holds).",
+    ),
+) -> None:
+    """Fetch the latest close of each symbol from the configured provider and store it as the
+    shared price; print what happened to each. A symbol the provider cannot price keeps its old
+    price (marked with the reason). Exits 2 only when the provider is misconfigured."""
+    import asyncio
+
+    from alex.db.session import get_engine
+    from alex.prices import ProviderConfigError, make_provider, normalise_symbol, refresh_prices
+
+    wanted: list[str] | None = None
+    if symbols is not None:
+        try:
+            wanted = [normalise_symbol(s) for s in symbols.split(",") if s.strip()]
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--symbols") from exc
+        if not wanted:
+            raise typer.BadParameter("name at least one symbol", param_hint="--symbols")
+    try:
+        provider = make_provider(get_settings())
+    except ProviderConfigError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    if not provider.configured:
+        typer.echo(
+            "No price provider is configured (ALEX_PRICE_PROVIDER=none), so nothing was "
+            "refreshed. Set ALEX_PRICE_PROVIDER=polygon or tiingo and its API key."
+        )
+        return
+    report = asyncio.run(refresh_prices(get_engine(), provider, wanted))
+    for line in report.table():
+        typer.echo(line)
+    if report.error:
+        typer.echo(f"error: {report.error}", err=True)
+        raise typer.Exit(2)
 
 
 @app.command("serve")
