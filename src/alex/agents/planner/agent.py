@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
 from agents import Agent, Model, RunContextWrapper, function_tool
@@ -50,6 +51,8 @@ from alex.core.errors import NotFoundError
 from alex.db import repository as repo
 from alex.db.session import get_engine, session_scope
 from alex.finance.plan import analyse_portfolio
+from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
+from alex.prices.refresh import price_notes
 from alex.schemas import AgentName, InstrumentRead, PortfolioSnapshot
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,11 @@ SECTIONS: dict[SectionName, tuple[AgentName, str, Specialist]] = {
     "charts": ("charter", "charts_payload", choose_charts),
     "retirement": ("retirement", "retirement_payload", write_projection),
 }
+# The planner asks only for what this user holds and was not checked within the hour, and for
+# at most this long: on a free tier (5 requests a minute) a large portfolio would otherwise hold
+# the analysis for minutes. What is not reached keeps its last price, and the notes say so.
+PRICE_RECHECK_AFTER = timedelta(hours=1)
+PRICE_REFRESH_BUDGET_SECONDS = 30.0
 _TRANSIENT_NAMES = ("RateLimit", "Timeout", "APIConnection", "ServiceUnavailable", "InternalServer")
 
 
@@ -163,6 +171,7 @@ class AnalysisManager:
         user_id, options = claim
         try:
             with job_trace(self.job_id, user_id):
+                await self._refresh_prices(user_id)
                 snapshot = self._load(user_id)
                 snapshot = await self._tag(snapshot)
                 inputs = self._analyse(snapshot, options)
@@ -211,6 +220,52 @@ class AnalysisManager:
     def _configured_model(self) -> str:
         return "offline" if self.settings.offline_model else self.settings.model.strip()
 
+    async def _refresh_prices(self, user_id: str) -> None:
+        """Refresh the prices of what this user holds from the configured provider. Whatever
+        the provider does, the job goes on: a symbol it could not price keeps its last price
+        and gets a data-quality note."""
+        self._data_quality = []
+        provider_name = self.settings.price_provider
+        if provider_name == "none":
+            return
+        with session_scope(self.engine) as session:
+            symbols = repo.held_symbols(session, user_id)
+        if not symbols:
+            return
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Refreshing {len(symbols)} prices from {provider_name}",
+            data={"provider": provider_name, "symbols": symbols},
+        )
+        try:
+            report = await refresh_prices(
+                self.engine,
+                make_provider(self.settings),
+                symbols,
+                recheck_after=PRICE_RECHECK_AFTER,
+                budget_seconds=PRICE_REFRESH_BUDGET_SECONDS,
+            )
+        except ProviderConfigError as exc:
+            report = RefreshReport(provider=provider_name, outcomes=[], error=exc.message)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # a provider bug must not cost the user their analysis
+            logger.exception("price refresh failed", extra={"job_id": str(self.job_id)})
+            report = RefreshReport(provider=provider_name, outcomes=[], error=_describe_error(exc))
+        self._data_quality.extend(price_notes(report))
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Prices from {provider_name}: {report.summary}"
+            + (f" (stopped: {report.error})" if report.error else ""),
+            data={
+                "provider": provider_name,
+                "outcomes": {o.symbol: o.status for o in report.outcomes},
+                "error": report.error,
+            },
+        )
+
     def _load(self, user_id: str) -> PortfolioSnapshot:
         try:
             with session_scope(self.engine) as session:
@@ -234,7 +289,6 @@ class AnalysisManager:
 
     async def _tag(self, snapshot: PortfolioSnapshot) -> PortfolioSnapshot:
         unclassified = [snapshot.instruments[s] for s in snapshot.unclassified_symbols]
-        self._data_quality = []
         if not unclassified:
             return snapshot
         symbols = ", ".join(i.symbol for i in unclassified)
@@ -405,6 +459,9 @@ class AnalysisManager:
                     {"symbol": m.symbol, "account": m.account_name, "reason": m.reason}
                     for m in inputs.analysis.valuation.missing_price
                 ],
+                "stale_prices": facts.stale_prices(inputs),
+                "unvalued_holdings": inputs.analysis.data_quality.unvalued_holdings,
+                "coverage_statement": inputs.analysis.data_quality.coverage_statement,
                 "notes": facts.data_quality(inputs),
             },
             "model": self._configured_model(),
@@ -433,6 +490,9 @@ class AnalysisManager:
             "diversification_score": round(analysis.concentration.diversification_score, 1),
             "coverage_pct": analysis.allocation.coverage_pct,
             "unclassified_symbols": list(analysis.allocation.unclassified_symbols),
+            "unvalued_holdings": analysis.data_quality.unvalued_holdings,
+            "stale_prices": len(analysis.valuation.stale_prices),
+            "coverage_statement": analysis.data_quality.coverage_statement,
             "retirement_age": user["retirement_age"],
             "target_retirement_income": user["target_retirement_income"],
             "success_pct": None,
