@@ -36,6 +36,7 @@ from alex.core.heap import freeze_startup_heap
 from alex.db.session import engine_for, session_factory
 from alex.jobs.queue import JobQueue, make_queue
 from alex.jobs.runner import JobRunner
+from alex.prices.schedule import start_periodic_refresh, stop_periodic_refresh
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def create_app(
         )
         if start_workers:
             queue.start()
+        # Periodic price refresh (ALEX_PRICE_REFRESH_MINUTES; off by default).
+        price_refresher = start_periodic_refresh(settings, engine)
         freeze_startup_heap()  # the agent stack, if a worker preloads it, freezes it again
         log.info(
             "Alex API ready",
@@ -82,6 +85,7 @@ def create_app(
             yield
         finally:
             poller.cancel()
+            await stop_periodic_refresh(price_refresher)
             queue.stop()
 
     app = FastAPI(
