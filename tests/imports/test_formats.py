@@ -125,7 +125,7 @@ def test_fidelity_bad_lines_are_reported_by_line() -> None:
     lines = errors(parsed)
     assert [line for line, _ in lines] == [3, 4, 5, 6]
     assert "short position" in lines[0][1]
-    assert "'31617E745' is not a valid ticker symbol" in lines[1][1]
+    assert lines[1][1].startswith("symbol: '31617E745' is not a valid ticker symbol")
     assert lines[2][1] == ("quantity: not a number ('1O'); cost_basis: not a number ('abc')")
     assert lines[3][1] == "quantity: missing"
     assert parsed.as_of_source == "today"

@@ -305,5 +305,6 @@ def _messages(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         name = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{name}: {err['msg']}")
+        # Pydantic prefixes a validator's own message with "Value error, ".
+        parts.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
