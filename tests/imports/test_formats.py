@@ -380,3 +380,16 @@ def test_row_limit() -> None:
 def test_old_mac_line_endings() -> None:
     parsed = parse("symbol,quantity\rVTI,1\rBND,2\r")
     assert table(parsed) == [(2, "VTI", "1", None, None), (3, "BND", "2", None, None)]
+
+
+def test_merged_lots_must_still_fit() -> None:
+    big = "9" * 12
+    text = (
+        FIDELITY_HEADER
+        + f"X1,Individual,VTI,VTI,{big},$1.00,,,,,,,,$1.00,,Cash,\n"
+        + f"X1,Individual,VTI,VTI,{big},$1.00,,,,,,,,$1.00,,Margin,\n"
+    )
+    parsed = parse(text)
+    assert table(parsed) == [(2, "VTI", big, "1.00", "1.00")]
+    assert [line for line, _ in errors(parsed)] == [3]
+    assert errors(parsed)[0][1].startswith("with line 2: quantity:")

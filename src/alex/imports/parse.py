@@ -197,7 +197,15 @@ def _holdings(extracted: Extracted, result: ParsedImport) -> list[Holding]:
         if seen is None:
             good[holding.symbol] = holding
         elif extracted.merge_repeated:
-            good[holding.symbol] = _merge(seen, holding)
+            merged = _merge(seen, holding)
+            try:  # the sums must still fit the columns
+                _Row(symbol=merged.symbol, quantity=merged.quantity, cost_basis=merged.cost_basis)
+            except ValidationError as exc:
+                result.errors.append(
+                    LineMessage(raw.line, f"with line {seen.line}: {_messages(exc)}")
+                )
+                continue
+            good[holding.symbol] = merged
         else:
             result.errors.append(
                 LineMessage(raw.line, f"{holding.symbol} already appears on line {seen.line}")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alex.api.deps import OwnedAccount, SessionDep, WriteLimited
@@ -17,7 +18,7 @@ from alex.api.models import ImportResult, ImportRow, ImportRowError, ImportSourc
 from alex.core.config import get_settings
 from alex.core.errors import AlexError, ValidationFailedError
 from alex.db import repository as repo
-from alex.db.models import Account, Position
+from alex.db.models import Account, Instrument, Position
 from alex.imports import ColumnMapping, LineMessage, ParsedImport, parse_positions
 from alex.schemas import AccountUpdate, PositionCreate, PositionUpdate
 
@@ -121,7 +122,8 @@ def import_positions(
         text, today=today, mapping=mapping, source_account=source_account, as_of=as_of
     )
     held = {p.symbol: p for p in repo.list_positions(session, account.id)}
-    result = _preview(session, account, parsed, set(held))
+    instruments = _instruments(session, [h.symbol for h in parsed.holdings])
+    result = _preview(session, account, parsed, set(held), instruments)
     if commit and result.errors:
         return _rejected(result, status_code=422)
     if not commit:
@@ -149,15 +151,14 @@ def import_positions(
 
 
 def _preview(
-    session: Session, account: Account, parsed: ParsedImport, held: set[str]
+    session: Session,
+    account: Account,
+    parsed: ParsedImport,
+    held: set[str],
+    instruments: dict[str, Instrument],
 ) -> ImportResult:
     symbols = [h.symbol for h in parsed.holdings]
-    visible = {
-        s
-        for s in symbols
-        if (instrument := repo.get_instrument(session, s)) is not None
-        and repo.is_visible(session, account.user_id, instrument)
-    }
+    visible = _visible(session, account.user_id, instruments)
     errors = [_error(e) for e in parsed.errors]
     new_private = [s for s in symbols if s not in visible]
     if new_private:
@@ -203,6 +204,21 @@ def _preview(
         not_in_file=sorted(held - listed) if parsed.holdings else [],
         committed=False,
     )
+
+
+def _instruments(session: Session, symbols: list[str]) -> dict[str, Instrument]:
+    """The file's known instruments in one query. Holding them keeps them in the session's
+    identity map, so the writes that look each one up again need no query of their own."""
+    if not symbols:
+        return {}
+    found = session.scalars(select(Instrument).where(Instrument.symbol.in_(symbols)))
+    return {i.symbol: i for i in found}
+
+
+def _visible(session: Session, user_id: str, instruments: dict[str, Instrument]) -> set[str]:
+    """The symbols `user_id` can see: shared ones, and private ones they hold."""
+    theirs = set(repo.held_symbols(session, user_id)) if instruments else set()
+    return {s for s, i in instruments.items() if i.origin != "user" or s in theirs}
 
 
 class _LineRefusedError(Exception):
