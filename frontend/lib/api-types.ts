@@ -245,7 +245,7 @@ export interface paths {
         };
         /**
          * List Accounts
-         * @description The caller's accounts with position counts and values.
+         * @description The caller's accounts with position counts and values, and what those leave out.
          */
         get: operations["list_accounts_api_accounts_get"];
         put?: never;
@@ -328,10 +328,12 @@ export interface paths {
         put?: never;
         /**
          * Import Positions
-         * @description Preview (default) or commit a CSV of positions (`Content-Type: text/csv`). A symbol
-         *     already held is updated to the file's quantity and cost basis; a new symbol is added
-         *     (unknown symbols as unclassified instruments). With `commit=true` and any bad row, nothing
-         *     is written and the answer is 422 with the same `rows` and `errors`.
+         * @description Preview (default) or commit a positions CSV (`Content-Type: text/csv`). A symbol the
+         *     account holds is updated to the file's quantity (and cost basis, when the file has one); a
+         *     new symbol is added (unknown ones as unclassified instruments of yours). The file's prices
+         *     become your own prices, dated `as_of`; its cash lines set the account's cash balance.
+         *     With `commit=true` and any bad line, nothing is written and the answer is 422 with the
+         *     same body.
          */
         post: operations["import_positions_api_accounts__account_id__import_post"];
         delete?: never;
@@ -384,10 +386,59 @@ export interface paths {
         get?: never;
         /**
          * Classify Instrument
-         * @description Set type and allocations (each summing to 100) for an instrument that is unclassified
-         *     or was classified by a user or the tagger.
+         * @description Your own type, name and allocations (each summing to 100) for an instrument you hold.
+         *     They apply to your portfolio only; the shared reference data is unchanged.
          */
         put: operations["classify_instrument_api_instruments__symbol__classification_put"];
+        post?: never;
+        /**
+         * Clear Classification
+         * @description Drop your own classification: you see the shared one (if any) again.
+         */
+        delete: operations["clear_classification_api_instruments__symbol__classification_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instruments/{symbol}/price": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Price
+         * @description Your own price for an instrument you hold, as of a date (default today). It values
+         *     your holdings until a newer price (a provider's or your own) arrives; nobody else's.
+         */
+        put: operations["set_price_api_instruments__symbol__price_put"];
+        post?: never;
+        /**
+         * Clear Prices
+         * @description Forget every price you set or imported for this instrument.
+         */
+        delete: operations["clear_prices_api_instruments__symbol__price_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instruments/{symbol}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price History
+         * @description Shared prices and your own, newest first.
+         */
+        get: operations["price_history_api_instruments__symbol__prices_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -585,9 +636,19 @@ export interface components {
             total_value: string;
             /**
              * Unpriced Positions
-             * @description Positions whose instrument has no price.
+             * @description Positions with no price: left out of the totals above.
              */
             unpriced_positions: number;
+            /**
+             * Stale Positions
+             * @description Positions valued at a price older than the configured age, or whose last refresh failed.
+             */
+            stale_positions: number;
+            /**
+             * Unclassified Positions
+             * @description Positions whose asset class, region or sector breakdown is unknown.
+             */
+            unclassified_positions: number;
             /** Positions */
             positions: components["schemas"]["PositionDetail"][];
         };
@@ -670,9 +731,19 @@ export interface components {
             total_value: string;
             /**
              * Unpriced Positions
-             * @description Positions whose instrument has no price.
+             * @description Positions with no price: left out of the totals above.
              */
             unpriced_positions: number;
+            /**
+             * Stale Positions
+             * @description Positions valued at a price older than the configured age, or whose last refresh failed.
+             */
+            stale_positions: number;
+            /**
+             * Unclassified Positions
+             * @description Positions whose asset class, region or sector breakdown is unknown.
+             */
+            unclassified_positions: number;
         };
         /** AccountUpdate */
         AccountUpdate: {
@@ -880,6 +951,29 @@ export interface components {
             /** Reference Lines */
             reference_lines?: components["schemas"]["ReferenceLine"][];
         };
+        /** ClassificationExport */
+        ClassificationExport: {
+            /** Symbol */
+            symbol: string;
+            /** Name */
+            name: string | null;
+            /** Instrument Type */
+            instrument_type: string | null;
+            /** Allocation Asset Class */
+            allocation_asset_class: {
+                [key: string]: number;
+            } | null;
+            /** Allocation Regions */
+            allocation_regions: {
+                [key: string]: number;
+            } | null;
+            /** Allocation Sectors */
+            allocation_sectors: {
+                [key: string]: number;
+            } | null;
+            /** Classification Source */
+            classification_source: string | null;
+        };
         /** Concentration */
         Concentration: {
             /** Top Holdings */
@@ -910,10 +1004,25 @@ export interface components {
         DataQuality: {
             /** Missing Price */
             missing_price: components["schemas"]["MissingPrice"][];
+            /**
+             * Stale Prices
+             * @default []
+             */
+            stale_prices: components["schemas"]["StalePrice"][];
             /** Unclassified Symbols */
             unclassified_symbols: string[];
             /** Coverage Pct */
             coverage_pct: number;
+            /**
+             * Unvalued Holdings
+             * @default 0
+             */
+            unvalued_holdings: number;
+            /**
+             * Coverage Statement
+             * @default
+             */
+            coverage_statement: string;
             /** Notes */
             notes: string[];
         };
@@ -973,11 +1082,8 @@ export interface components {
             symbol: string;
             /** Name */
             name: string;
-            /**
-             * Instrument Type
-             * @enum {string}
-             */
-            instrument_type: "etf" | "mutual_fund" | "stock" | "bond" | "bond_fund" | "commodity" | "reit";
+            /** Instrument Type */
+            instrument_type: ("etf" | "mutual_fund" | "stock" | "bond" | "bond_fund" | "commodity" | "reit") | null;
             /** Value */
             value: number;
             /** Pct Of Invested */
@@ -989,10 +1095,60 @@ export interface components {
         };
         /** ImportResult */
         ImportResult: {
+            /**
+             * Format
+             * @description The layout recognised (null: unrecognised, pick the columns).
+             */
+            format?: ("simple" | "fidelity" | "schwab" | "vanguard" | "mapped") | null;
+            /**
+             * As Of
+             * Format: date
+             * @description The date given to the positions and prices.
+             */
+            as_of: string;
+            /**
+             * As Of Source
+             * @description Where `as_of` comes from: the file (Schwab's title, Fidelity's download date), the `as_of` parameter, or today.
+             * @enum {string}
+             */
+            as_of_source: "file" | "request" | "today";
             /** Rows */
             rows: components["schemas"]["ImportRow"][];
             /** Errors */
             errors: components["schemas"]["ImportRowError"][];
+            /**
+             * Ignored
+             * @description Lines read on purpose as something other than a holding (totals, notes, a transactions section), with the reason.
+             */
+            ignored?: components["schemas"]["ImportRowError"][];
+            /**
+             * Cash Balance
+             * @description The account's cash from the file's cash lines (money-market core or settlement fund, cash, pending activity), summed; null when it has none.
+             */
+            cash_balance?: string | null;
+            /** Cash Lines */
+            cash_lines?: number[];
+            /**
+             * Columns
+             * @description The header's columns, for the column mapping.
+             */
+            columns?: string[];
+            /**
+             * Needs Mapping
+             * @description The header was not understood: choose the symbol and quantity columns (`symbol_column`, `quantity_column`, …).
+             * @default false
+             */
+            needs_mapping: boolean;
+            /**
+             * Source Accounts
+             * @description Broker accounts in the file; with several, choose one (`source_account`).
+             */
+            source_accounts?: components["schemas"]["ImportSourceAccount"][];
+            /**
+             * Not In File
+             * @description Symbols this account holds that the file does not list (left unchanged).
+             */
+            not_in_file?: string[];
             /** Committed */
             committed: boolean;
         };
@@ -1002,9 +1158,22 @@ export interface components {
             line: number;
             /** Symbol */
             symbol: string;
+            /**
+             * Description
+             * @description The file's name for the holding (plain text).
+             */
+            description?: string | null;
             /** Quantity */
             quantity: string;
-            /** Cost Basis */
+            /**
+             * Price
+             * @description Price per share in the file; stored as your own price, dated `as_of`.
+             */
+            price?: string | null;
+            /**
+             * Cost Basis
+             * @description Total cost basis; when the file has none, the position keeps its own.
+             */
             cost_basis: string | null;
             /**
              * Action
@@ -1020,6 +1189,16 @@ export interface components {
             line: number;
             /** Message */
             message: string;
+        };
+        /** ImportSourceAccount */
+        ImportSourceAccount: {
+            /**
+             * Number
+             * @description The broker's account number or label, as in the file.
+             */
+            number: string;
+            /** Name */
+            name: string | null;
         };
         /**
          * InstrumentClassification
@@ -1071,9 +1250,29 @@ export interface components {
                 [key: string]: number;
             } | null;
             /** Classification Source */
-            classification_source: ("seed" | "user" | "tagger") | null;
+            classification_source: ("seed" | "reference" | "user" | "tagger") | null;
             /** Expense Ratio */
             expense_ratio: string | null;
+            /**
+             * Origin
+             * @default user
+             * @enum {string}
+             */
+            origin: "curated" | "sp500" | "fund_list" | "user";
+            /** Classification Note */
+            classification_note?: string | null;
+            /** Classified As Of */
+            classified_as_of?: string | null;
+            /**
+             * Price Source
+             * @description Where the price comes from: seed, a provider (polygon, tiingo), 'user' (typed by this user) or 'import:<broker>' (this user's broker export).
+             */
+            price_source?: string | null;
+            /**
+             * Price Error
+             * @description Why the last provider refresh failed; the price was kept.
+             */
+            price_error?: string | null;
         };
         /** JobEventRead */
         JobEventRead: {
@@ -1317,6 +1516,11 @@ export interface components {
             accounts: components["schemas"]["AccountValuation"][];
             /** Missing Price */
             missing_price: components["schemas"]["MissingPrice"][];
+            /**
+             * Stale Prices
+             * @default []
+             */
+            stale_prices: components["schemas"]["StalePrice"][];
         };
         /** PortfolioView */
         PortfolioView: {
@@ -1380,6 +1584,23 @@ export interface components {
             /** Price */
             price: string | null;
             /**
+             * Price As Of
+             * @description The price's own date (provider's or file's).
+             */
+            price_as_of: string | null;
+            /**
+             * Price Source
+             * @description seed, a provider name, 'user' (yours) or 'import:<format>' (your file).
+             */
+            price_source: string | null;
+            /** Price Stale */
+            price_stale: boolean;
+            /**
+             * Price Note
+             * @description Why the price is stale, when it is.
+             */
+            price_note: string | null;
+            /**
              * Value
              * @description quantity × price; null when the price is missing.
              */
@@ -1391,6 +1612,8 @@ export interface components {
             weight_pct: number | null;
             /** Classified */
             classified: boolean;
+            /** Classification Source */
+            classification_source: ("seed" | "reference" | "user" | "tagger") | null;
         };
         /** PositionRead */
         PositionRead: {
@@ -1448,21 +1671,53 @@ export interface components {
             symbol: string;
             /** Name */
             name: string;
-            /**
-             * Instrument Type
-             * @enum {string}
-             */
-            instrument_type: "etf" | "mutual_fund" | "stock" | "bond" | "bond_fund" | "commodity" | "reit";
+            /** Instrument Type */
+            instrument_type: ("etf" | "mutual_fund" | "stock" | "bond" | "bond_fund" | "commodity" | "reit") | null;
             /** Quantity */
             quantity: number;
             /** Price */
             price: number;
+            /** Price As Of */
+            price_as_of?: string | null;
+            /** Price Source */
+            price_source?: string | null;
             /** Value */
             value: number;
             /** Pct Of Account */
             pct_of_account: number;
             /** Pct Of Portfolio */
             pct_of_portfolio: number;
+        };
+        /** PriceExport */
+        PriceExport: {
+            /** Symbol */
+            symbol: string;
+            /** Price */
+            price: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Source */
+            source: string;
+        };
+        /** PriceHistoryEntry */
+        PriceHistoryEntry: {
+            /** Price */
+            price: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Source */
+            source: string;
+            /**
+             * Yours
+             * @description Your own price (typed or imported), not a shared one.
+             */
+            yours: boolean;
         };
         /** Readiness */
         Readiness: {
@@ -1553,6 +1808,32 @@ export interface components {
             /** Via Funds */
             via_funds: string[];
         };
+        /**
+         * StalePrice
+         * @description A held instrument whose price is used but old, or whose last refresh failed.
+         */
+        StalePrice: {
+            /** Symbol */
+            symbol: string;
+            /** Price */
+            price: number;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Age Days */
+            age_days: number;
+            /** Source */
+            source: string | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "old" | "refresh_failed";
+            /** Detail */
+            detail: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -1615,8 +1896,28 @@ export interface components {
             user: components["schemas"]["UserRead"];
             /** Accounts */
             accounts: components["schemas"]["AccountWithPositions"][];
+            /**
+             * Classifications
+             * @description Your own classifications (and the tagger's for symbols only you hold).
+             */
+            classifications: components["schemas"]["ClassificationExport"][];
+            /**
+             * Prices
+             * @description Prices you set or imported.
+             */
+            prices: components["schemas"]["PriceExport"][];
             /** Jobs */
             jobs: components["schemas"]["JobExport"][];
+        };
+        /** UserPriceSet */
+        UserPriceSet: {
+            /** Price */
+            price: number | string;
+            /**
+             * As Of
+             * @description The price's date; default today.
+             */
+            as_of?: string | null;
         };
         /** UserRead */
         UserRead: {
@@ -2301,6 +2602,14 @@ export interface operations {
             query?: {
                 /** @description Apply the rows (all or nothing). */
                 commit?: boolean;
+                /** @description The date of the positions and prices when the file carries none (Schwab's and Fidelity's exports do); default today. */
+                as_of?: string | null;
+                /** @description The broker account to import when the file lists several. */
+                source_account?: string | null;
+                symbol_column?: string | null;
+                quantity_column?: string | null;
+                price_column?: string | null;
+                cost_basis_column?: string | null;
             };
             header?: never;
             path: {
@@ -2309,7 +2618,7 @@ export interface operations {
             cookie?: never;
         };
         /**
-         * @description CSV text with a header row. Columns: `symbol`, `quantity`, optional `cost_basis` (total, in dollars). Example:
+         * @description CSV text: Alex's simple layout (header `symbol,quantity[,cost_basis][,price]`, cost basis in total dollars), a Fidelity, Schwab or Vanguard positions export, or any layout with `symbol_column` and `quantity_column` naming its columns. Example:
          *
          *         symbol,quantity,cost_basis
          *         VTI,12.5,2500
@@ -2334,7 +2643,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description commit=true and some rows are invalid: nothing was imported */
+            /** @description commit=true and some lines are invalid (or a new symbol is over the per-user limit): nothing was imported */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2351,7 +2660,7 @@ export interface operations {
                 /** @description Symbol prefix or part of the name */
                 q?: string;
                 limit?: number;
-                /** @description Only instruments without allocations */
+                /** @description Only instruments without allocations (as you see them) */
                 unclassified?: boolean;
             };
             header?: never;
@@ -2435,12 +2744,147 @@ export interface operations {
                     "application/json": components["schemas"]["InstrumentRead"];
                 };
             };
-            /** @description Seeded instruments are read-only */
+            /** @description You do not hold this instrument */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_classification_api_instruments__symbol__classification_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_price_api_instruments__symbol__price_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPriceSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentRead"];
+                };
+            };
+            /** @description You do not hold this instrument */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_prices_api_instruments__symbol__price_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    price_history_api_instruments__symbol__prices_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceHistoryEntry"][];
+                };
             };
             /** @description Validation Error */
             422: {
