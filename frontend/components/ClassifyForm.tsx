@@ -7,10 +7,11 @@ import { label } from "@/lib/format";
 
 const TYPES = ["etf", "mutual_fund", "stock", "bond", "bond_fund", "commodity", "reit"];
 
-/** Classify an unclassified instrument: asset class, regions and sectors, each totalling 100. */
-export function ClassifyForm({ symbol, name: initialName, onDone, onCancel }: { symbol: string; name?: string; onDone: () => void; onCancel: () => void }) {
+/** The user's own classification of an instrument they hold: asset class, regions and sectors,
+ *  each totalling 100. It applies to their portfolio only. */
+export function ClassifyForm({ symbol, name: initialName, type: initialType, onDone, onCancel }: { symbol: string; name?: string; type?: string | null; onDone: () => void; onCancel: () => void }) {
   const [name, setName] = useState(initialName && initialName !== symbol ? initialName : "");
-  const [type, setType] = useState("stock");
+  const [type, setType] = useState(initialType && TYPES.includes(initialType) ? initialType : "stock");
   const [assets, setAssets] = useState<Weights>(toForm(ASSET_CLASSES, { equity: 100 }));
   const [regions, setRegions] = useState<Weights>(toForm(REGIONS, { north_america: 100 }));
   const [sectors, setSectors] = useState<Weights>(toForm(SECTORS, {}));
@@ -36,7 +37,8 @@ export function ClassifyForm({ symbol, name: initialName, onDone, onCancel }: { 
   };
   return (
     <form onSubmit={submit} className="space-y-4" aria-label={`Classify ${symbol}`}>
-      <p className="text-sm text-slate-600">Alex never invents a breakdown for an unknown instrument. Tell it what <strong className="font-mono">{symbol}</strong> holds — or leave it and the Tagger agent will classify it during the next analysis.</p>
+      <p className="text-sm text-slate-600">Alex never invents a breakdown for an instrument it does not know. Tell it what <strong className="font-mono">{symbol}</strong> holds — or leave it and the Tagger agent will classify it during the next analysis.</p>
+      <p className="rounded-lg bg-brand-50 px-3 py-2 text-xs text-ink-700" data-testid="classify-scope">Your classification and name apply to your portfolio only; nobody else who holds {symbol} sees them.</p>
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField label="Instrument name" name="instrument_name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Acme Corp." error={error?.fieldMessage("name")} />
         <SelectField label="Instrument type" name="instrument_type" value={type} onChange={(e) => setType(e.target.value)}>

@@ -1,60 +1,104 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { Badge } from "@/components/ui";
 import { api } from "@/lib/api";
-import { label, money } from "@/lib/format";
+import { money } from "@/lib/format";
+import { hasBreakdown, instrumentKind, lookup } from "@/lib/holdings";
 import type { Instrument } from "@/lib/types";
 
-/** Accessible combobox: type a ticker or name, pick with arrows + Enter, or keep any symbol. */
+function BreakdownBadge({ instrument }: { instrument: Instrument }) {
+  return hasBreakdown(instrument)
+    ? <Badge tone="good" title="Alex knows its asset-class, region and sector breakdown">classified</Badge>
+    : <Badge tone="accent" title="Left out of the look-through allocation until classified">no breakdown yet</Badge>;
+}
+
+/** Accessible combobox: type a ticker or a name, pick with the arrows and Enter (or the
+ *  mouse), or keep any symbol. Says what Alex knows of the symbol typed: its name, type and
+ *  whether it has a breakdown, or that an unknown symbol starts unpriced and unclassified. */
 export function SymbolInput({ value, onChange, error }: { value: string; onChange: (v: string) => void; error?: string | null }) {
   const id = useId();
   const [items, setItems] = useState<Instrument[]>([]);
+  const [searchedFor, setSearchedFor] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const timer = useRef<number | undefined>(undefined);
-  const lastQ = useRef("");
+  const latest = useRef("");
 
   useEffect(() => {
     const q = value.trim();
+    latest.current = q;
     window.clearTimeout(timer.current);
-    if (!q) { setItems([]); return; }
+    if (!q) { setItems([]); setSearchedFor(null); return; }
     timer.current = window.setTimeout(async () => {
-      lastQ.current = q;
       try {
         const res = await api<Instrument[]>("/api/instruments", { query: { q, limit: 8 } });
-        if (lastQ.current === q) { setItems(res); setActive(-1); }
-      } catch { setItems([]); }
+        // A slower, older search must not overwrite the results of the latest one.
+        if (latest.current === q) { setItems(res); setSearchedFor(q); setActive(-1); }
+      } catch {
+        if (latest.current === q) { setItems([]); setSearchedFor(null); }
+      }
     }, 150);
     return () => window.clearTimeout(timer.current);
   }, [value]);
 
   const choose = (i: Instrument) => { onChange(i.symbol); setOpen(false); };
-  const show = open && items.length > 0 && !(items.length === 1 && items[0].symbol === value.trim().toUpperCase());
+  const found = lookup(value, searchedFor, items);
+  const show = open && items.length > 0;
+  const hintId = `${id}-hint`;
+
+  let hint = null;
+  if (found.state === "known") {
+    const i = found.instrument;
+    hint = (
+      <p id={hintId} data-testid="symbol-hint" data-state="known" className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
+        <span className="min-w-0 truncate font-medium text-ink">{i.name}</span>
+        {instrumentKind(i.instrument_type) && <span>· {instrumentKind(i.instrument_type)}</span>}
+        <BreakdownBadge instrument={i} />
+        {i.current_price === null && <Badge tone="accent" title="Left out of totals until it has a price">no price yet</Badge>}
+      </p>
+    );
+  } else if (found.state === "unknown") {
+    hint = (
+      <p id={hintId} data-testid="symbol-hint" data-state="unknown" className="mt-1 text-xs text-amber-800">
+        <strong className="font-mono">{found.symbol}</strong> is not a symbol Alex knows. You can still add it: it stays unpriced and unclassified (left out of totals) until you set its price and classification.
+      </p>
+    );
+  }
 
   return (
-    <div className="relative">
+    <div className="relative min-w-0">
       <label htmlFor={id} className="mb-1 block text-xs font-semibold text-ink-700">Symbol</label>
       <input id={id} name="symbol" role="combobox" aria-expanded={show} aria-controls={`${id}-list`} aria-autocomplete="list" autoComplete="off"
-        aria-activedescendant={active >= 0 ? `${id}-opt-${active}` : undefined} aria-invalid={error ? true : undefined}
+        aria-activedescendant={show && active >= 0 ? `${id}-opt-${active}` : undefined} aria-invalid={error ? true : undefined}
+        aria-describedby={hint ? hintId : undefined}
         className="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-sm uppercase text-ink shadow-sm placeholder:font-sans placeholder:normal-case placeholder:text-slate-400 focus:border-brand focus:outline-none focus:ring-2 focus:ring-brand/30 aria-[invalid=true]:border-bad"
-        placeholder="e.g. VTI or Vanguard" value={value}
+        placeholder="e.g. VTI or Vanguard" value={value} maxLength={20}
         onChange={(e) => { onChange(e.target.value.toUpperCase()); setOpen(true); }}
         onFocus={() => setOpen(true)} onBlur={() => window.setTimeout(() => setOpen(false), 120)}
         onKeyDown={(e) => {
+          if (e.key === "ArrowDown" && !show && items.length) { e.preventDefault(); setOpen(true); return; }
           if (!show) return;
           if (e.key === "ArrowDown") { e.preventDefault(); setActive((a) => Math.min(items.length - 1, a + 1)); }
           else if (e.key === "ArrowUp") { e.preventDefault(); setActive((a) => Math.max(0, a - 1)); }
           else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(items[active]); }
-          else if (e.key === "Escape") setOpen(false);
+          else if (e.key === "Escape") { e.preventDefault(); setOpen(false); }
         }} />
       {error && <p role="alert" className="mt-1 text-xs font-medium text-bad">{error}</p>}
+      {!show && hint}
       {show && (
-        <ul id={`${id}-list`} role="listbox" className="absolute z-30 mt-1 max-h-72 w-full min-w-[280px] overflow-auto rounded-xl border border-slate-200 bg-white py-1 shadow-xl">
+        <ul id={`${id}-list`} role="listbox" aria-label="Matching instruments" className="absolute z-30 mt-1 max-h-80 w-full min-w-[min(320px,calc(100vw-2rem))] overflow-auto rounded-xl border border-slate-200 bg-white py-1 shadow-xl">
           {items.map((it, i) => (
-            <li key={it.symbol} id={`${id}-opt-${i}`} role="option" aria-selected={i === active}
+            <li key={it.symbol} id={`${id}-opt-${i}`} role="option" aria-selected={i === active} data-testid={`symbol-option-${it.symbol}`}
               onMouseDown={(e) => { e.preventDefault(); choose(it); }} onMouseEnter={() => setActive(i)}
-              className={`flex cursor-pointer items-center gap-3 px-3 py-2 text-sm ${i === active ? "bg-brand-50" : ""}`}>
-              <span className="w-16 shrink-0 font-mono font-bold text-ink">{it.symbol}</span>
-              <span className="flex-1 truncate text-slate-600">{it.name}</span>
-              <span className="shrink-0 text-xs text-slate-400">{it.instrument_type ? label(it.instrument_type) : ""} {it.current_price ? money(it.current_price, { cents: true }) : ""}</span>
+              className={`cursor-pointer px-3 py-2 text-sm ${i === active ? "bg-brand-50" : ""}`}>
+              <div className="flex items-baseline gap-3">
+                <span className="w-16 shrink-0 font-mono font-bold text-ink">{it.symbol}</span>
+                <span className="min-w-0 flex-1 truncate text-slate-700">{it.name}</span>
+              </div>
+              <div className="mt-0.5 flex flex-wrap items-center gap-1.5 pl-[4.75rem] text-xs text-slate-500">
+                {instrumentKind(it.instrument_type) && <span>{instrumentKind(it.instrument_type)}</span>}
+                <BreakdownBadge instrument={it} />
+                {it.current_price !== null ? <span className="num">{money(it.current_price, { cents: true })}</span> : <span>no price yet</span>}
+              </div>
             </li>
           ))}
         </ul>

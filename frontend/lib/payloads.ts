@@ -221,11 +221,40 @@ export function readRetirement(payload: unknown): Retirement | null {
 
 // ----------------------------------------------------------------------------- data quality
 
+export interface StaleQuote {
+  symbol: string;
+  asOf: string | null;
+  ageDays: number | null;
+  source: string | null;
+  reason: "old" | "refresh_failed";
+  detail: string | null;
+}
+
+function readStale(v: unknown): StaleQuote[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isRec).flatMap((s) => {
+    const symbol = strOf(s.symbol);
+    if (!symbol) return [];
+    return [{
+      symbol,
+      asOf: strOf(s.as_of),
+      ageDays: numOf(s.age_days),
+      source: strOf(s.source),
+      reason: s.reason === "refresh_failed" ? "refresh_failed" as const : "old" as const,
+      detail: strOf(s.detail),
+    }];
+  });
+}
+
 export interface DataQuality {
   headline: string | null;
   coveragePct: number | null;
   unclassified: string[];
   missingPrices: string[];
+  /** "X% of valued holdings classified; N holdings not valued" (null in older analyses). */
+  coverageStatement: string | null;
+  unvaluedHoldings: number | null;
+  stalePrices: StaleQuote[];
   grounding: { status: "ok" | "issues" | "unknown"; checked: number | null; matched: number | null; unmatched: string[] };
   notes: string[];
 }
@@ -247,6 +276,9 @@ export function readDataQuality(summary: unknown): DataQuality {
     coveragePct: asPctMaybe(pick(dq, "coverage_pct", "coverage")),
     unclassified: strList(pick(dq, "unclassified_symbols", "unclassified")),
     missingPrices: [...new Set(strList(pick(dq, "missing_prices", "missing_price")))],
+    coverageStatement: strOf(dq.coverage_statement),
+    unvaluedHoldings: numOf(dq.unvalued_holdings),
+    stalePrices: readStale(dq.stale_prices),
     grounding: { status, checked: gr ? numOf(gr.checked) : null, matched: gr ? numOf(gr.matched) : null, unmatched },
     notes: strList(pick(dq, "notes", "warnings")),
   };

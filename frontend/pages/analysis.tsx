@@ -6,6 +6,7 @@ import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
 import { ButtonLink, Badge, Button, Card, EmptyState, PageSkeleton, SelectField, Stat, Tabs } from "@/components/ui";
 import { dateTime, money, pct } from "@/lib/format";
+import { priceSourceLabel, shortDate } from "@/lib/holdings";
 import { readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
 import type { Job, JobSummary } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
@@ -20,7 +21,7 @@ function ReportBody({ job }: { job: Job }) {
   const charts = useMemo(() => readCharts(job.charts_payload), [job.charts_payload]);
   const retirement = useMemo(() => readRetirement(job.retirement_payload), [job.retirement_payload]);
   const dq = useMemo(() => readDataQuality(job.summary_payload), [job.summary_payload]);
-  const dqIssues = dq.unclassified.length + dq.missingPrices.length + (dq.grounding.status === "issues" ? 1 : 0);
+  const dqIssues = dq.unclassified.length + dq.missingPrices.length + dq.stalePrices.length + (dq.grounding.status === "issues" ? 1 : 0);
 
   return (
     <>
@@ -116,7 +117,9 @@ function ReportBody({ job }: { job: Job }) {
                 <>
                   <p className="num text-3xl font-extrabold text-ink">{pct(dq.coveragePct)}</p>
                   <div className="mt-2 h-2 overflow-hidden rounded-full bg-slate-100"><div className="h-full bg-good" style={{ width: `${dq.coveragePct}%` }} /></div>
-                  <p className="mt-2 text-sm text-slate-600">of your portfolio's value has a known asset-class, region and sector breakdown.</p>
+                  <p className="mt-2 text-sm text-slate-600">{dq.coverageStatement
+                    ? <>of your valued holdings have a known breakdown. In full: <span data-testid="report-coverage-statement">{dq.coverageStatement}</span>.</>
+                    : "of your portfolio's value has a known asset-class, region and sector breakdown."}</p>
                 </>
               ) : <p className="text-sm text-slate-500">Not reported.</p>}
             </Card>
@@ -130,12 +133,26 @@ function ReportBody({ job }: { job: Job }) {
             </Card>
             <Card title="Unclassified instruments">
               {dq.unclassified.length ? (
-                <><div className="flex flex-wrap gap-2">{dq.unclassified.map((s) => <Badge key={s} tone="accent">{s}</Badge>)}</div><p className="mt-3 text-sm text-slate-600">Left out of the look-through allocation. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/">Classify them</Link>.</p></>
+                <><div className="flex flex-wrap gap-2">{dq.unclassified.map((s) => <Badge key={s} tone="accent">{s}</Badge>)}</div><p className="mt-3 text-sm text-slate-600">Left out of the look-through allocation. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Classify them</Link>.</p></>
               ) : <p className="text-sm text-slate-600">None — every holding is classified.</p>}
             </Card>
             <Card title="Missing prices">
               {dq.missingPrices.length ? <div className="flex flex-wrap gap-2">{dq.missingPrices.map((s) => <Badge key={s} tone="bad">{s}</Badge>)}</div> : <p className="text-sm text-slate-600">None — every position is priced.</p>}
-              {dq.missingPrices.length > 0 && <p className="mt-3 text-sm text-slate-600">These positions are reported without a value; Alex never guesses a price.</p>}
+              {dq.missingPrices.length > 0 && <p className="mt-3 text-sm text-slate-600">These positions are left out of every total; Alex never guesses a price. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Set their prices</Link>.</p>}
+            </Card>
+            <Card title="Stale prices" className="md:col-span-2">
+              {dq.stalePrices.length ? (
+                <ul className="space-y-1.5 text-sm" data-testid="report-stale-prices">
+                  {dq.stalePrices.map((q) => (
+                    <li key={q.symbol} className="flex flex-wrap items-baseline gap-x-2">
+                      <span className="font-mono font-semibold text-ink">{q.symbol}</span>
+                      <Badge tone={q.reason === "refresh_failed" ? "bad" : "accent"}>{q.reason === "refresh_failed" ? "refresh failed" : "old"}</Badge>
+                      <span className="text-slate-600">{[priceSourceLabel(q.source), q.asOf ? shortDate(q.asOf) : null].filter(Boolean).join(", ")}{q.detail ? ` — ${q.detail}` : ""}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : <p className="text-sm text-slate-600">None — every price used was recent when this analysis ran.</p>}
+              {dq.stalePrices.length > 0 && <p className="mt-3 text-sm text-slate-600">Counted at these prices, which may be out of date. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Review them</Link>.</p>}
             </Card>
             {dq.notes.length > 0 && <Card title="Notes" className="md:col-span-2"><ul className="list-disc space-y-1 pl-5 text-sm">{dq.notes.map((n, i) => <li key={i}>{n}</li>)}</ul></Card>}
           </div>

@@ -3,11 +3,13 @@ import { useMemo, useState } from "react";
 import { ChartView } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
 import { DataControls } from "@/components/DataControls";
+import { CoverageStatement, HEALTH_HREF, LeftOutNote } from "@/components/DataHealth";
 import { ProfileForm } from "@/components/ProfileForm";
 import { useToast } from "@/components/Toast";
 import { ButtonLink, Badge, Button, Card, EmptyState, PageSkeleton, Skeleton, Stat } from "@/components/ui";
 import { api } from "@/lib/api";
 import { dateTime, label, money, num, pct, signedPct } from "@/lib/format";
+import { splitStatement } from "@/lib/holdings";
 import { readChart } from "@/lib/payloads";
 import type { Account, JobSummary, PortfolioView, User } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
@@ -37,7 +39,9 @@ export default function Dashboard() {
     const total = accts.reduce((s, a) => s + (num(a.total_value) ?? 0), 0);
     const cash = accts.reduce((s, a) => s + (num(a.cash_balance) ?? 0), 0);
     const positions = accts.reduce((s, a) => s + (a.positions_count ?? 0), 0);
-    return { total, cash, positions };
+    const unpriced = accts.reduce((s, a) => s + a.unpriced_positions, 0);
+    const stale = accts.reduce((s, a) => s + a.stale_positions, 0);
+    return { total, cash, positions, unpriced, stale };
   }, [accts]);
 
   const loadDemo = async () => {
@@ -61,6 +65,10 @@ export default function Dashboard() {
   const total = analysis?.valuation.total ?? totals.total;
   const cash = analysis?.valuation.cash ?? totals.cash;
   const coverage = analysis?.allocation.asset_class.coverage_pct ?? null;
+  const dq = analysis?.data_quality;
+  // The portfolio's own figures once loaded (stale counted per symbol, as a price is); the
+  // accounts' until then.
+  const leftOutCounts = dq ? { unpriced: dq.unvalued_holdings, stale: dq.stale_prices.length } : { unpriced: totals.unpriced, stale: totals.stale };
   const donutSpec = charts?.asset_class_donut ? readChart(charts.asset_class_donut) : null;
   const donut = donutSpec ? { ...donutSpec, centerLabel: money(total, { compact: true }), centerCaption: "total" } : null;
   const driftChart = charts?.asset_class_drift ? readChart(charts.asset_class_drift) : null;
@@ -74,11 +82,19 @@ export default function Dashboard() {
         action={<ButtonLink href="/team/" variant="ai"><span aria-hidden>✦</span> Run analysis</ButtonLink>} />
 
       <div className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4">
-        <Stat label="Total value" value={accounts.loading && !accounts.data ? <Skeleton className="h-7 w-32" /> : money(total)} hint="Cash plus priced positions" accent="#209DD7" />
+        <Stat label="Total value" value={accounts.loading && !accounts.data ? <Skeleton className="h-7 w-32" /> : money(total)}
+          hint={accts.length ? <LeftOutNote testId="total-left-out" counts={leftOutCounts} allGood="Cash plus every holding, at recent prices" /> : "Cash plus valued positions"} accent="#209DD7" />
         <Stat label="Accounts" value={accts.length} hint={accts.length ? `${new Set(accts.map((a) => a.account_type)).size} account types` : "None yet"} accent="#753991" />
-        <Stat label="Positions" value={totals.positions} hint={coverage !== null ? `${pct(coverage, coverage < 99.95 ? 1 : 0)} of value classified` : undefined} accent="#FFB707" />
+        <Stat label="Positions" value={totals.positions} hint={dq && totals.positions ? splitStatement(dq.coverage_statement).classified : undefined} accent="#FFB707" />
         <Stat label="Cash" value={money(cash)} hint={total ? `${pct((cash / total) * 100)} of portfolio` : undefined} accent="#062147" />
       </div>
+
+      {dq && accts.length > 0 && totals.positions > 0 && (
+        <p className={`mt-4 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-xl border px-4 py-2.5 text-sm ${dq.unvalued_holdings || dq.stale_prices.length || dq.unclassified_symbols.length ? "border-amber-200 bg-accent-50 text-amber-900" : "border-slate-200 bg-white text-ink-700"}`}>
+          <span className="min-w-0 flex-1">Totals: <CoverageStatement testId="coverage-statement" statement={dq.coverage_statement} stalePrices={dq.stale_prices.length} />.</span>
+          <Link href={HEALTH_HREF} className="shrink-0 font-semibold text-brand-600 hover:underline">Data health →</Link>
+        </p>
+      )}
 
       {!accounts.loading && accts.length === 0 ? (
         <div className="mt-6">
@@ -92,7 +108,7 @@ export default function Dashboard() {
           <Card title="Allocation" subtitle="Look-through, by asset class" className="lg:col-span-1">
             {portfolioRes.loading && !portfolioRes.data ? <Skeleton className="h-56" /> : donut ? <ChartView spec={donut} /> : <p className="text-sm text-slate-500">No priced positions yet.</p>}
             {coverage !== null && coverage < 99.995 && (
-              <p className="mt-3 rounded-lg bg-accent-50 px-3 py-2 text-xs text-amber-900">{analysis?.allocation.asset_class.unclassified_symbols.join(", ")} ({pct(100 - coverage, 2)} of value) {analysis?.allocation.asset_class.unclassified_symbols.length === 1 ? "is" : "are"} unclassified. <Link className="font-semibold underline" href="/accounts/">Classify them</Link> for a complete picture.</p>
+              <p className="mt-3 rounded-lg bg-accent-50 px-3 py-2 text-xs text-amber-900">{analysis?.allocation.asset_class.unclassified_symbols.join(", ")} ({pct(100 - coverage, 2)} of value) {analysis?.allocation.asset_class.unclassified_symbols.length === 1 ? "is" : "are"} unclassified. <Link className="font-semibold underline" href={HEALTH_HREF}>Classify them</Link> for a complete picture.</p>
             )}
           </Card>
           <Card title="Target vs actual" subtitle="Asset-class drift from your targets" className="lg:col-span-1">
@@ -143,11 +159,17 @@ export default function Dashboard() {
                     <td className="px-3 py-3 text-slate-600">{label(a.account_type)}</td>
                     <td className="num px-3 py-3 text-right">{a.positions_count}</td>
                     <td className="num px-3 py-3 text-right">{money(a.cash_balance)}</td>
-                    <td className="num px-5 py-3 text-right font-semibold">{money(a.total_value)}</td>
+                    <td className="num px-5 py-3 text-right font-semibold">
+                      {money(a.total_value)}
+                      {a.unpriced_positions > 0 && <Link href={HEALTH_HREF} className="block text-xs font-medium text-amber-800 hover:underline">{a.unpriced_positions} not valued</Link>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
-              <tfoot><tr className="border-t-2 border-slate-200 font-bold"><td className="px-5 py-3" colSpan={4}>Total</td><td className="num px-5 py-3 text-right">{money(totals.total)}</td></tr></tfoot>
+              <tfoot><tr className="border-t-2 border-slate-200 font-bold">
+                <td className="px-5 py-3" colSpan={4}>Total{totals.unpriced > 0 && <span className="ml-2 text-xs font-medium"><LeftOutNote counts={{ unpriced: totals.unpriced, stale: 0 }} allGood={null} /></span>}</td>
+                <td className="num px-5 py-3 text-right">{money(totals.total)}</td>
+              </tr></tfoot>
             </table>
           </div>
         </Card>

@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -48,6 +49,16 @@ ALL_AGENTS_DONE = """
   const seen = (window.__agentStates || {})[a] || [];
   return seen[seen.length - 1] === 'done';
 })
+"""
+
+
+NO_HORIZONTAL_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
+# For the failure message: what sticks out past the right edge.
+OVERFLOWING = """
+() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 10)
+  .map((e) => `${e.tagName}.${String(e.className).slice(0, 60)}`)
 """
 
 
@@ -393,15 +404,26 @@ def test_try_the_demo_and_every_page_at_phone_width(
     page.get_by_role("button", name="Try the demo").click()
     expect(page.get_by_test_id("greeting")).to_contain_text("Jordan")
     expect(page.locator("svg.recharts-surface").first).to_be_visible()
+    expect(page.get_by_test_id("coverage-statement")).to_contain_text(
+        "of valued holdings classified"
+    )
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
     s.shot("phone-dashboard")
     s.shot("phone-dashboard-top", full_page=False)
 
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Mobile").get_by_role("link", name="Accounts").click()
     expect(page.get_by_test_id("account-list")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
     s.shot("phone-accounts")
+    page.get_by_role("navigation", name="Accounts").get_by_role("link", name="Data health").click()
+    expect(page.get_by_test_id("health-statement")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    s.shot("phone-data-health")
+    page.get_by_role("navigation", name="Accounts").get_by_role("link", name="Accounts").click()
     page.get_by_test_id("account-link").first.click()
     expect(page.get_by_test_id("positions-table")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
     s.shot("phone-account-detail")
 
     s.goto("/team/")
@@ -454,3 +476,214 @@ def test_try_the_demo_and_every_page_at_phone_width(
             "phone-analysis-retirement-top": "phone-analysis-retirement",
         }
     )
+
+
+def api_get(server: Server, token: str, path: str) -> Any:
+    response = httpx.get(f"{server.url}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_real_holdings_autocomplete_prices_and_data_health(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
+    page = s.page
+    sign_up(s, "Riley Saver", unique_email("riley"))
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    page.get_by_role("link", name="Add an account").click()
+    dialog = page.get_by_role("dialog", name="Add an account")
+    dialog.get_by_label("Account name").fill("Brokerage")
+    dialog.get_by_label("Cash balance").fill("1000")
+    dialog.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/accounts/detail/\?id="))
+    account_id = page.url.split("id=")[1]
+
+    # The autocomplete names each known symbol, its type, and that Alex has its breakdown.
+    add = page.get_by_test_id("add-position")
+    symbol = add.get_by_role("combobox", name="Symbol")
+    known = {
+        "VTI": ("Vanguard Total Stock Market", "ETF"),
+        "VXUS": ("Vanguard Total International Stock", "ETF"),
+        "FXAIX": ("Fidelity 500 Index Fund", "Mutual fund"),
+        "AAPL": ("Apple Inc", "Stock"),
+    }
+    for i, (ticker, (name, kind)) in enumerate(known.items()):
+        symbol.fill(ticker)
+        option = page.get_by_test_id(f"symbol-option-{ticker}")
+        expect(option).to_contain_text(name)
+        expect(option).to_contain_text(kind)
+        expect(option).to_contain_text("classified")
+        expect(option).not_to_contain_text("no breakdown yet")
+        if i == 0:
+            # Keyboard: arrow down to the exact match (listed first), Enter picks it.
+            symbol.press("ArrowDown")
+            expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+            expect(page.get_by_role("option").first).to_contain_text(ticker)
+            s.shot("desktop-symbol-autocomplete", full_page=False)
+            symbol.press("Enter")
+        else:
+            option.click()
+        expect(page.get_by_role("listbox")).to_have_count(0)
+        hint = page.get_by_test_id("symbol-hint")
+        expect(hint).to_have_attribute("data-state", "known")
+        expect(hint).to_contain_text(name)
+        expect(hint).to_contain_text("classified")
+        expect(symbol).to_have_value(ticker)
+        add.get_by_label("Quantity").fill("10")
+        add.get_by_role("button", name="Add position").click()
+        row = page.get_by_test_id(f"position-{ticker}")
+        expect(row).to_contain_text(name)
+        expect(row).not_to_contain_text("unclassified")
+        expect(row.get_by_test_id("position-price")).not_to_contain_text("no price")
+
+    # A made-up symbol: accepted, and said to be unpriced and unclassified until the user acts.
+    symbol.fill("ZZQX")
+    hint = page.get_by_test_id("symbol-hint")
+    expect(hint).to_have_attribute("data-state", "unknown")
+    expect(hint).to_contain_text("unpriced and unclassified")
+    add.get_by_label("Quantity").fill("10")
+    add.get_by_role("button", name="Add position").click()
+    made_up = page.get_by_test_id("position-ZZQX")
+    expect(made_up).to_contain_text("no price")
+    expect(made_up).to_contain_text("unclassified")
+    left_out = page.get_by_test_id("account-left-out")
+    expect(left_out).to_contain_text("1 holding not valued")
+    expect(page.get_by_test_id("account-issues")).to_contain_text("ZZQX has no price")
+    before = api_get(server, token, f"/api/accounts/{account_id}")
+    assert before["unpriced_positions"] == 1
+    priced_value = sum(float(p["value"]) for p in before["positions"] if p["value"] is not None)
+    assert float(before["total_value"]) == pytest.approx(1000 + priced_value)
+    # Each price shows its date and source; a stale one says so.
+    for p in before["positions"]:
+        if p["price"] is not None:
+            cell = page.get_by_test_id(f"position-{p['symbol']}").get_by_test_id("position-price")
+            expect(cell).to_contain_text(re.compile(r"\d{1,2} [A-Z][a-z]{2}"))
+            if p["price_stale"]:
+                expect(cell).to_contain_text("stale")
+    s.shot("desktop-account-real-holdings")
+
+    # The dashboard's totals say what they leave out, and link to the data health page.
+    page.get_by_role("link", name="Dashboard").first.click()
+    statement = page.get_by_test_id("coverage-statement")
+    expect(statement).to_contain_text("of valued holdings classified; 1 holding not valued")
+    expect(page.get_by_test_id("total-left-out")).to_contain_text("1 holding not valued")
+    expect(page.get_by_text("of value classified")).to_have_count(0)
+    portfolio = api_get(server, token, "/api/portfolio")["analysis"]["data_quality"]
+    assert portfolio["unvalued_holdings"] == 1
+    expect(statement).to_contain_text(portfolio["coverage_statement"].split(";")[0])
+    s.shot("desktop-dashboard-honest-totals", full_page=False)
+    statement.get_by_role("link", name="1 holding not valued").click()
+    expect(page).to_have_title("Data health · Alex")
+
+    # The data health page lists the made-up symbol (unpriced and unclassified), and exactly
+    # the stale prices the portfolio reports.
+    expect(page.get_by_test_id("health-unpriced-ZZQX")).to_be_visible()
+    expect(page.get_by_test_id("health-unclassified-ZZQX")).to_be_visible()
+    expect(page.get_by_test_id("health-unpriced").locator("li")).to_have_count(1)
+    expect(page.get_by_test_id("health-unclassified").locator("li")).to_have_count(1)
+    stale = sorted(q["symbol"] for q in portfolio["stale_prices"])
+    if stale:
+        expect(page.get_by_test_id("health-stale").locator("li")).to_have_count(len(stale))
+        for ticker in stale:
+            expect(page.get_by_test_id(f"health-stale-{ticker}")).to_be_visible()
+    expect(page.get_by_test_id("health-all-good")).to_have_count(0)
+    s.shot("desktop-data-health")
+
+    # Setting the made-up symbol's price on the account page puts it in the totals.
+    page.get_by_test_id("health-unpriced-ZZQX").get_by_role("link", name="Brokerage").click()
+    page.get_by_role("button", name="Set price of ZZQX").click()
+    dialog = page.get_by_role("dialog", name="Set the price of ZZQX")
+    expect(dialog.get_by_label("As of")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    dialog.get_by_label("Price per share").fill("20")
+    dialog.get_by_role("button", name="Save price").click()
+    expect(made_up.get_by_test_id("position-price")).to_contain_text("$20.00")
+    expect(made_up.get_by_test_id("position-price")).to_contain_text("your price")
+    expect(left_out).not_to_contain_text("not valued")
+    after = api_get(server, token, f"/api/accounts/{account_id}")
+    assert after["unpriced_positions"] == 0
+    assert float(after["total_value"]) == pytest.approx(float(before["total_value"]) + 200)
+
+    # Back to the shared price: there is none, so ZZQX is out of the totals again; then priced.
+    page.get_by_role("button", name="Set price of ZZQX").click()
+    dialog = page.get_by_role("dialog", name="Set the price of ZZQX")
+    expect(dialog.get_by_test_id("price-history")).to_contain_text("your price")
+    dialog.get_by_role("button", name="Use the shared price").click()
+    expect(made_up).to_contain_text("no price")
+    expect(left_out).to_contain_text("1 holding not valued")
+
+    # Fix everything from the data health page: the price inline, the classification, then
+    # any stale price; the page ends "all good".
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Accounts").click()
+    page.get_by_role("navigation", name="Accounts").get_by_role("link", name="Data health").click()
+    expect(page).to_have_title("Data health · Alex")
+    unpriced = page.get_by_test_id("health-unpriced-ZZQX")
+    unpriced.get_by_label("Price per share").fill("20")
+    unpriced.get_by_role("button", name="Save price").click()
+    expect(page.get_by_test_id("health-unpriced-ZZQX")).to_have_count(0)
+    expect(page.get_by_test_id("health-statement")).not_to_contain_text("not valued")
+
+    page.get_by_role("button", name="Classify ZZQX").click()
+    dialog = page.get_by_role("dialog", name="Classify ZZQX")
+    expect(dialog.get_by_test_id("classify-scope")).to_contain_text("your portfolio only")
+    dialog.get_by_label("Instrument name").fill(
+        "[Re-verify your login](https://evil.example/login)"
+    )
+    dialog.get_by_test_id("classify-sector").get_by_label("Technology").fill("100")
+    dialog.get_by_role("button", name="Save classification").click()
+    expect(page.get_by_test_id("health-unclassified-ZZQX")).to_have_count(0)
+
+    for ticker in stale:
+        row = page.get_by_test_id(f"health-stale-{ticker}")
+        expect(row.get_by_test_id("stale-detail")).to_be_visible()
+        row.get_by_role("button", name=f"Set price of {ticker}").click()
+        row.get_by_label("Price per share").fill("100")
+        row.get_by_role("button", name="Save price").click()
+        expect(page.get_by_test_id(f"health-stale-{ticker}")).to_have_count(0)
+    expect(page.get_by_test_id("health-all-good")).to_contain_text("All good")
+    s.shot("desktop-data-health-all-good")
+
+    # The name the user typed is plain text on the account page, never a link.
+    page.goto(f"{server.url}/accounts/detail/?id={account_id}")
+    expect(made_up).to_contain_text("[Re-verify your login](https://evil.example/login)")
+    expect(page.locator("a[href*='evil.example']")).to_have_count(0)
+    expect(page.get_by_test_id("account-issues")).to_have_count(0)
+
+    # At phone width the account and data health pages fit the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.get_by_test_id("positions-table")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    s.shot("phone-account-real-holdings")
+    s.goto("/accounts/health/")
+    expect(page.get_by_test_id("health-all-good")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+
+    # Another user holding ZZQX and VTI sees none of this user's prices or names.
+    other = httpx.post(
+        f"{server.url}/api/auth/signup",
+        json={"email": unique_email("sam"), "password": "correct horse battery"},
+    )
+    assert other.status_code in (200, 201), other.text
+    other_token = other.json()["access_token"]
+    headers = {"Authorization": f"Bearer {other_token}"}
+    created = httpx.post(
+        f"{server.url}/api/accounts",
+        json={"account_name": "IRA", "account_type": "roth_ira"},
+        headers=headers,
+    )
+    other_id = created.json()["id"]
+    for ticker in ("ZZQX", "VTI"):
+        added = httpx.post(
+            f"{server.url}/api/accounts/{other_id}/positions",
+            json={"symbol": ticker, "quantity": "1"},
+            headers=headers,
+        )
+        assert added.status_code == 201, added.text
+    theirs = {
+        p["symbol"]: p
+        for p in api_get(server, other_token, f"/api/accounts/{other_id}")["positions"]
+    }
+    assert theirs["ZZQX"]["price"] is None and not theirs["ZZQX"]["classified"]
+    assert "evil" not in theirs["ZZQX"]["instrument_name"]
+    assert theirs["VTI"]["price_source"] != "user"

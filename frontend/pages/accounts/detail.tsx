@@ -3,13 +3,16 @@ import { useRouter } from "next/router";
 import { useState, type FormEvent } from "react";
 import { AccountForm } from "@/components/AccountForm";
 import { ClassifyForm } from "@/components/ClassifyForm";
+import { HEALTH_HREF, LeftOutNote } from "@/components/DataHealth";
 import { ImportCsv } from "@/components/ImportCsv";
 import { Layout, PageHeader } from "@/components/Layout";
+import { PriceForm } from "@/components/PriceForm";
 import { SymbolInput } from "@/components/SymbolInput";
 import { useToast } from "@/components/Toast";
 import { ButtonLink, Badge, Button, Card, ConfirmDialog, EmptyState, Modal, PageSkeleton, Stat, TextField } from "@/components/ui";
 import { api, ApiError } from "@/lib/api";
 import { label, money, pct, quantity } from "@/lib/format";
+import { describePrice, plural } from "@/lib/holdings";
 import type { AccountDetail, Position } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
@@ -44,6 +47,11 @@ function AddPosition({ accountId, onAdded }: { accountId: string; onAdded: (p: P
       {error && !error.fields.length && <p role="alert" className="text-sm text-bad sm:col-span-4">{error.message}</p>}
     </form>
   );
+}
+
+function addedMessage(p: Position): string {
+  const missing = [p.price === null ? "a price" : null, p.classified ? null : "a classification"].filter(Boolean);
+  return missing.length ? `Added ${p.symbol}: it needs ${missing.join(" and ")}` : `Added ${p.symbol}`;
 }
 
 function EditPosition({ position, onDone, onCancel }: { position: Position; onDone: () => void; onCancel: () => void }) {
@@ -83,6 +91,7 @@ export default function AccountDetailPage() {
   const [editing, setEditing] = useState<Position | null>(null);
   const [deleting, setDeleting] = useState<Position | null>(null);
   const [classifying, setClassifying] = useState<Position | null>(null);
+  const [pricing, setPricing] = useState<Position | null>(null);
   const [importing, setImporting] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -96,6 +105,9 @@ export default function AccountDetailPage() {
   }
   const a = detail.data;
   const unclassified = a.positions.filter((p) => !p.classified);
+  const unpriced = a.positions.filter((p) => p.price === null);
+  const stale = a.positions.filter((p) => p.price !== null && p.price_stale);
+  const symbols = (ps: Position[]) => <strong className="font-mono">{ps.map((p) => p.symbol).join(", ")}</strong>;
 
   const removeAccount = async () => {
     setBusy(true);
@@ -127,21 +139,27 @@ export default function AccountDetailPage() {
         </>} />
 
       <div className="grid gap-4 sm:grid-cols-3">
-        <Stat label="Account value" value={money(a.total_value)} accent="#209DD7" />
-        <Stat label="Invested" value={money(a.positions_value)} hint={`${a.positions_count} position(s)`} accent="#753991" />
+        <Stat label="Account value" value={money(a.total_value)} accent="#209DD7"
+          hint={<LeftOutNote testId="account-left-out" counts={{ unpriced: a.unpriced_positions, stale: a.stale_positions }} allGood={a.positions_count ? undefined : "Cash only so far"} />} />
+        <Stat label="Invested" value={money(a.positions_value)} hint={a.unpriced_positions ? `${a.positions_count - a.unpriced_positions} of ${a.positions_count} positions valued` : `${a.positions_count} position(s)`} accent="#753991" />
         <Stat label="Cash" value={money(a.cash_balance)} hint={Number(a.cash_interest) ? `earning ${pct(a.cash_interest, 2)}` : undefined} accent="#FFB707" />
       </div>
 
-      {unclassified.length > 0 && (
-        <div className="mt-4 flex flex-wrap items-center gap-3 rounded-xl border border-amber-200 bg-accent-50 px-4 py-3 text-sm text-amber-900" role="status">
-          <span className="grid h-6 w-6 place-items-center rounded-full bg-accent font-bold text-ink">!</span>
-          <span className="flex-1"><strong>{unclassified.map((p) => p.symbol).join(", ")}</strong> {unclassified.length === 1 ? "is" : "are"} unclassified: {unclassified.length === 1 ? "it is" : "they are"} left out of the look-through allocation until classified (by you, or by the Tagger agent during an analysis).</span>
+      {(unpriced.length > 0 || stale.length > 0 || unclassified.length > 0) && (
+        <div className="mt-4 flex gap-3 rounded-xl border border-amber-200 bg-accent-50 px-4 py-3 text-sm text-amber-900" role="status" data-testid="account-issues">
+          <span className="grid h-6 w-6 shrink-0 place-items-center rounded-full bg-accent font-bold text-ink" aria-hidden>!</span>
+          <div className="min-w-0 flex-1 space-y-1">
+            {unpriced.length > 0 && <p>{symbols(unpriced)} {unpriced.length === 1 ? "has" : "have"} no price, so {plural(unpriced.length, "holding is", "holdings are")} left out of the account value. Use <em>Set price</em> to include {unpriced.length === 1 ? "it" : "them"}.</p>}
+            {stale.length > 0 && <p>{symbols(stale)}: {stale.length === 1 ? "the price is" : "the prices are"} stale (older than Alex&apos;s limit, or the last refresh failed), so the value may be out of date.</p>}
+            {unclassified.length > 0 && <p>{symbols(unclassified)} {unclassified.length === 1 ? "is" : "are"} unclassified: left out of the look-through allocation until classified (by you, for your portfolio only, or by the Tagger agent during an analysis).</p>}
+            <p><Link href={HEALTH_HREF} className="font-semibold underline">Data health</Link> lists every holding to fix, across your accounts.</p>
+          </div>
         </div>
       )}
 
       <Card title="Positions" className="mt-6">
-        <AddPosition accountId={a.id} onAdded={(p) => { toast.success(`Added ${p.symbol}`); void detail.reload(); }} />
-        <div className="-mx-5 mt-5 overflow-x-auto border-t border-slate-100">
+        <AddPosition accountId={a.id} onAdded={(p) => { toast.success(addedMessage(p)); void detail.reload(); }} />
+        <div className="relative -mx-5 mt-5 overflow-x-auto border-t border-slate-100">
           {a.positions.length === 0 ? (
             <p className="px-5 py-10 text-center text-sm text-slate-500">No positions yet. Add one above, or import a CSV.</p>
           ) : (
@@ -156,9 +174,18 @@ export default function AccountDetailPage() {
                     <td className="px-3 py-3">
                       <span className="text-slate-700">{p.instrument_name}</span>
                       {!p.classified && <span className="ml-2"><Badge tone="accent" title="No asset-class, region and sector breakdown yet">unclassified</Badge></span>}
+                      {p.classified && p.classification_source === "user" && <span className="ml-2"><Badge tone="brand" title="Your own classification: it applies to your portfolio only">your classification</Badge></span>}
                     </td>
                     <td className="num px-3 py-3 text-right">{quantity(p.quantity)}</td>
-                    <td className="num px-3 py-3 text-right">{p.price === null ? <span className="text-amber-700">no price</span> : money(p.price, { cents: true })}</td>
+                    <td className="px-3 py-3 text-right" data-testid="position-price">
+                      {p.price === null ? <Badge tone="bad" title="Left out of every total until it has a price">no price</Badge> : <span className="num">{money(p.price, { cents: true })}</span>}
+                      {p.price !== null && (
+                        <span className="mt-0.5 block whitespace-nowrap text-xs text-slate-500" title={p.price_note ?? undefined}>
+                          {describePrice({ ...p, price_stale: false })}
+                          {p.price_stale && <> — <span className="font-semibold text-amber-700">stale</span></>}
+                        </span>
+                      )}
+                    </td>
                     <td className="num px-3 py-3 text-right font-semibold">{money(p.value)}</td>
                     <td className="num px-3 py-3 text-right">
                       <div className="flex items-center justify-end gap-2">
@@ -167,6 +194,7 @@ export default function AccountDetailPage() {
                       </div>
                     </td>
                     <td className="whitespace-nowrap px-5 py-3 text-right">
+                      <Button size="sm" variant={p.price === null || p.price_stale ? "secondary" : "ghost"} className="mr-1" onClick={() => setPricing(p)} aria-label={`Set price of ${p.symbol}`}>Set price</Button>
                       {!p.classified && <Button size="sm" variant="secondary" className="mr-1" onClick={() => setClassifying(p)}>Classify</Button>}
                       <Button size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.symbol}`}>Edit</Button>
                       <Button size="sm" variant="ghost" className="!text-bad" onClick={() => setDeleting(p)} aria-label={`Delete ${p.symbol}`}>Delete</Button>
@@ -186,7 +214,11 @@ export default function AccountDetailPage() {
         {editing && <EditPosition position={editing} onCancel={() => setEditing(null)} onDone={() => { setEditing(null); toast.success("Position saved"); void detail.reload(); }} />}
       </Modal>
       <Modal open={!!classifying} title={`Classify ${classifying?.symbol ?? ""}`} onClose={() => setClassifying(null)} wide>
-        {classifying && <ClassifyForm symbol={classifying.symbol} name={classifying.instrument_name ?? undefined} onCancel={() => setClassifying(null)} onDone={() => { toast.success(`${classifying.symbol} classified`); setClassifying(null); void detail.reload(); }} />}
+        {classifying && <ClassifyForm symbol={classifying.symbol} name={classifying.instrument_name ?? undefined} type={classifying.instrument_type} onCancel={() => setClassifying(null)} onDone={() => { toast.success(`${classifying.symbol} classified`); setClassifying(null); void detail.reload(); }} />}
+      </Modal>
+      <Modal open={!!pricing} title={`Set the price of ${pricing?.symbol ?? ""}`} onClose={() => setPricing(null)}>
+        {pricing && <PriceForm symbol={pricing.symbol} history current={{ price: pricing.price, asOf: pricing.price_as_of, source: pricing.price_source }}
+          onCancel={() => setPricing(null)} onDone={(m) => { toast.success(m); setPricing(null); void detail.reload(); }} />}
       </Modal>
       <Modal open={importing} title="Import positions from CSV" onClose={() => setImporting(false)} wide>
         <ImportCsv accountId={a.id} onDone={(n) => { setImporting(false); toast.success(`Imported ${n} position(s)`); void detail.reload(); }} />

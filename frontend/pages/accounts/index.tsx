@@ -2,11 +2,13 @@ import Link from "next/link";
 import { useRouter } from "next/router";
 import { useEffect, useState } from "react";
 import { AccountForm } from "@/components/AccountForm";
+import { AccountsNav, LeftOutNote } from "@/components/DataHealth";
 import { Layout, PageHeader } from "@/components/Layout";
 import { useToast } from "@/components/Toast";
 import { Badge, Button, ConfirmDialog, EmptyState, Modal, Skeleton } from "@/components/ui";
 import { api } from "@/lib/api";
 import { label, money, num, pct } from "@/lib/format";
+import { leftOut } from "@/lib/holdings";
 import type { Account } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
@@ -27,6 +29,8 @@ export default function AccountsPage() {
 
   const list = accounts.data ?? [];
   const grand = list.reduce((s, a) => s + (num(a.total_value) ?? 0), 0);
+  const sum = (k: "unpriced_positions" | "stale_positions" | "unclassified_positions") => list.reduce((s, a) => s + a[k], 0);
+  const counts = { unpriced: sum("unpriced_positions"), stale: sum("stale_positions"), unclassified: sum("unclassified_positions") };
 
   const remove = async () => {
     if (!deleting) return;
@@ -45,8 +49,10 @@ export default function AccountsPage() {
 
   return (
     <Layout title="Accounts">
-      <PageHeader eyebrow="Accounts" title="Your accounts" subtitle={list.length ? `${list.length} account${list.length === 1 ? "" : "s"} · ${money(grand)} in total` : "Retirement and brokerage accounts, with their cash and positions"}
+      <PageHeader eyebrow="Accounts" title="Your accounts"
+        subtitle={list.length ? <>{`${list.length} account${list.length === 1 ? "" : "s"} · ${money(grand)} in total`}{leftOut(counts).length > 0 && <> · <LeftOutNote testId="accounts-left-out" counts={counts} /></>}</> : "Retirement and brokerage accounts, with their cash and positions"}
         action={<Button onClick={() => setCreating(true)}>+ Add account</Button>} />
+      <AccountsNav attention={accounts.data ? counts.unpriced + counts.stale + counts.unclassified > 0 : undefined} />
 
       {accounts.loading && !accounts.data ? (
         <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">{[0, 1, 2].map((i) => <Skeleton key={i} className="h-44" />)}</div>
@@ -78,7 +84,9 @@ export default function AccountsPage() {
                   <div><dt className="text-slate-500">Cash</dt><dd className="num font-semibold text-ink">{money(a.cash_balance)}</dd></div>
                   <div><dt className="text-slate-500">Share</dt><dd className="num font-semibold text-ink">{pct(share)}</dd></div>
                 </dl>
-                {a.unpriced_positions > 0 && <p className="mt-2 text-xs text-amber-700">{a.unpriced_positions} position(s) without a price</p>}
+                {a.unpriced_positions + a.stale_positions + a.unclassified_positions > 0 && (
+                  <p className="relative z-10 mt-2 text-xs"><LeftOutNote counts={{ unpriced: a.unpriced_positions, stale: a.stale_positions, unclassified: a.unclassified_positions }} /></p>
+                )}
                 <div className="relative z-10 mt-4 flex gap-2 border-t border-slate-100 pt-3">
                   <Button size="sm" variant="ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.account_name}`}>Edit</Button>
                   <Button size="sm" variant="ghost" className="!text-bad" onClick={() => setDeleting(a)} aria-label={`Delete ${a.account_name}`}>Delete</Button>
