@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,7 +128,19 @@ class Price(Base):
     For a user, an instrument's price is the latest by `as_of` of the shared and their own."""
 
     __tablename__ = "prices"
-    __table_args__ = (Index("ix_prices_symbol_user_as_of", "symbol", "user_id", "as_of"),)
+    __table_args__ = (
+        Index("ix_prices_symbol_user_as_of", "symbol", "user_id", "as_of"),
+        # One row per symbol, owner, day and source; NULL (shared) counts as one owner, which a
+        # plain unique constraint would not do, so concurrent refreshes cannot duplicate a day.
+        Index(
+            "uq_prices_symbol_owner_day_source",
+            "symbol",
+            func.coalesce(text("user_id"), ""),
+            "as_of",
+            "source",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     symbol: Mapped[str] = mapped_column(

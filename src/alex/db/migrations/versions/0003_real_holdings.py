@@ -97,6 +97,12 @@ def upgrade() -> None:
         "ix_prices_symbol_user_as_of", "prices", ["symbol", "user_id", "as_of"], unique=False
     )
     op.create_index(op.f("ix_prices_user_id"), "prices", ["user_id"], unique=False)
+    op.create_index(
+        "uq_prices_symbol_owner_day_source",
+        "prices",
+        ["symbol", sa.func.coalesce(sa.text("user_id"), ""), "as_of", "source"],
+        unique=True,
+    )
     _move_private_classifications()
     _record_existing_prices()
 
@@ -223,6 +229,7 @@ def _record_existing_prices() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("uq_prices_symbol_owner_day_source", table_name="prices")
     op.drop_index(op.f("ix_prices_user_id"), table_name="prices")
     op.drop_index("ix_prices_symbol_user_as_of", table_name="prices")
     op.drop_table("prices")
