@@ -5,6 +5,7 @@ change is one unit of work. Ownership is checked here, once, by the `get_owned_*
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -156,6 +157,15 @@ def require_instrument(session: Session, symbol: str) -> Instrument:
     return instrument
 
 
+_SYMBOL_PREFIX = re.compile(r"[A-Z0-9.\-]+")
+
+
+def _like_pattern(text: str, *, prefix: str = "", suffix: str = "%") -> str:
+    """A LIKE pattern matching `text` literally (backslash is the escape character)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{prefix}{escaped}{suffix}"
+
+
 def search_instruments(
     session: Session,
     user_id: str,
@@ -166,12 +176,13 @@ def search_instruments(
 ) -> Sequence[Instrument]:
     """Symbol autocomplete: instruments whose symbol or name matches `query`, best first.
 
-    Ranks: the exact symbol, then symbols starting with the query (shorter first), names
-    starting with it, names with a word starting with it, names in which every word of the
-    query starts a word, and names containing it anywhere. Within a rank classified rows come
-    first. Shared rows are visible to everyone; a symbol a user created (origin 'user') only
-    to users who hold it or have their own view of it. Returns the shared rows: the caller
-    lays the user's overlay over them."""
+    Ranks: the exact symbol, then symbols starting with the query (shorter first, then
+    classified first); then names: starting with it as a whole word, holding it as a whole
+    word, starting with it, with a word starting with it, in which every word of the query
+    starts a word, containing it anywhere (within each, classified first, then shorter
+    symbols). Shared rows are visible to
+    everyone; a symbol a user created (origin 'user') only to users who hold it or have their
+    own view of it. Returns the shared rows: the caller lays the user's overlay over them."""
     stmt = select(Instrument).where(
         or_(
             Instrument.origin != "user",
@@ -190,30 +201,90 @@ def search_instruments(
     text = " ".join(query.upper().split())
     unclassified_last = Instrument.allocation_asset_class.is_(None)
     if not text:
-        order = [unclassified_last, func.length(Instrument.symbol), Instrument.symbol]
-        return session.scalars(stmt.order_by(*order).limit(limit)).all()
-    name = func.upper(Instrument.name)
-    # autoescape: a '%' or '_' the user types is a character, not a wildcard.
-    symbol_prefix = Instrument.symbol.startswith(text, autoescape=True)
-    name_contains = name.contains(text, autoescape=True)
-    every_word = and_(
-        *(
-            or_(name.startswith(word, autoescape=True), name.contains(f" {word}", autoescape=True))
-            for word in text.split(" ")
+        # Nothing typed yet: the first symbols, read in primary-key order (ranking all 33k
+        # rows to show a page nobody asked for would cost a full sort).
+        return session.scalars(stmt.order_by(Instrument.symbol).limit(limit)).all()
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    # First the symbols starting with the query: they outrank every name match, so when they
+    # fill the page (one or two letters typed) no name is read at all.
+    found: list[Instrument] = []
+    if _SYMBOL_PREFIX.fullmatch(text):
+        # Symbols are stored upper-case: a case-sensitive prefix match, which SQLite serves
+        # from the primary key with GLOB (its LIKE ignores case, so it cannot).
+        symbol_prefix = (
+            Instrument.symbol.like(f"{text}%")
+            if postgres
+            else Instrument.symbol.op("GLOB")(f"{text}*")
         )
-    )
+        found = list(
+            session.scalars(
+                stmt.where(symbol_prefix)
+                .order_by(
+                    (Instrument.symbol != text),
+                    func.length(Instrument.symbol),
+                    unclassified_last,
+                    Instrument.symbol,
+                )
+                .limit(limit)
+            )
+        )
+        if len(found) == limit:
+            return found
+
+    # Then names: one case-insensitive LIKE over the table (no index serves a substring). On
+    # PostgreSQL, ILIKE under the C collation folds ASCII only and is about 3x cheaper than
+    # under a linguistic collation; SQLite's LIKE ignores ASCII case.
+    if postgres:
+        c_name = Instrument.name.collate("C")
+
+        def name_like(pattern: str) -> ColumnElement[bool]:
+            return c_name.ilike(pattern, escape="\\")
+    else:
+
+        def name_like(pattern: str) -> ColumnElement[bool]:
+            return Instrument.name.like(pattern, escape="\\")
+
+    def starts_word(word: str) -> ColumnElement[bool]:
+        return or_(name_like(_like_pattern(word)), name_like(_like_pattern(word, prefix="% ")))
+
+    words = text.split(" ")
+    every_word = and_(*(starts_word(word) for word in words))
     rank = case(
-        (Instrument.symbol == text, 0),
-        (symbol_prefix, 1),
-        (name.startswith(text, autoescape=True), 2),
-        (name.contains(f" {text}", autoescape=True), 3),
-        (every_word, 4),
-        else_=5,
+        # A whole word typed ("gold") first matches whole words: SPDR Gold Shares before the
+        # pages of Goldman Sachs funds that merely start with it.
+        (
+            or_(
+                name_like(_like_pattern(text, suffix="")),
+                name_like(_like_pattern(text, suffix=" %")),
+            ),
+            2,
+        ),
+        (
+            or_(
+                name_like(_like_pattern(text, prefix="% ", suffix=" %")),
+                name_like(_like_pattern(text, prefix="% ", suffix="")),
+            ),
+            3,
+        ),
+        (name_like(_like_pattern(text)), 4),
+        (name_like(_like_pattern(text, prefix="% ")), 5),
+        (every_word, 6),
+        else_=7,
     )
-    stmt = stmt.where(or_(symbol_prefix, name_contains, every_word)).order_by(
-        rank, unclassified_last, func.length(Instrument.symbol), Instrument.symbol
+    # Every word of the query is in any matching name; the longest is the cheapest filter.
+    longest = max(words, key=len)
+    if found:
+        stmt = stmt.where(Instrument.symbol.not_in([i.symbol for i in found]))
+    by_name = (
+        stmt.where(
+            name_like(_like_pattern(longest, prefix="%")),
+            or_(name_like(_like_pattern(text, prefix="%")), every_word),
+        )
+        .order_by(rank, unclassified_last, func.length(Instrument.symbol), Instrument.symbol)
+        .limit(limit - len(found))
     )
-    return session.scalars(stmt.limit(limit)).all()
+    return [*found, *session.scalars(by_name)]
 
 
 def upsert_instrument(session: Session, data: InstrumentCreate) -> Instrument:

@@ -1,25 +1,41 @@
-"""Idempotent seeding of reference instruments and the demo user."""
+"""Idempotent seeding: the reference universe, the curated fund set and the demo user."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Annotated
 
-from sqlalchemy import Engine, func, inspect, select, text
+from pydantic import Field, model_validator
+from sqlalchemy import Engine, and_, bindparam, func, insert, inspect, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from alex.db import repository as repo
 from alex.db.migrate import upgrade
-from alex.db.models import Account, Base, Instrument, Position
+from alex.db.models import Account, Base, Instrument, Position, Price
+from alex.db.reference_data import (
+    expire_instruments,
+    load_fund_list,
+    load_sp500,
+    upsert_instruments,
+)
 from alex.db.seed_data import (
     DEMO_ACCOUNTS,
     DEMO_UNCLASSIFIED,
     DEMO_USER,
     DEMO_USER_ID,
+    PRICE_AS_OF,
     SEED_INSTRUMENTS,
+    SEED_STOCK_PRICES,
 )
 from alex.db.session import session_scope
+from alex.db.types import utcnow
 from alex.schemas import AccountCreate, InstrumentCreate, PositionCreate, UserCreate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,16 +44,142 @@ class SeedCounts:
     classified_instruments: int
     demo_accounts: int
     demo_positions: int
+    skipped_reference_rows: int = 0
+    """Rows of the shipped files not loaded (a symbol that is not a ticker, a missing name)."""
+
+
+class CuratedInstrument(InstrumentCreate):
+    """A curated entry: fully classified, with where its breakdown comes from."""
+
+    classification_note: Annotated[str, Field(min_length=1, max_length=500)]
+    classified_as_of: date
+
+    @model_validator(mode="after")
+    def _classified(self) -> CuratedInstrument:
+        if not (
+            self.allocation_asset_class and self.allocation_regions and self.allocation_sectors
+        ):
+            raise ValueError(f"curated {self.symbol} needs all three breakdowns")
+        if self.current_price is None or self.price_as_of is None:
+            raise ValueError(f"curated {self.symbol} needs a price and its date")
+        return self
+
+
+@cache
+def curated_instruments() -> tuple[CuratedInstrument, ...]:
+    return tuple(CuratedInstrument.model_validate(row) for row in SEED_INSTRUMENTS)
+
+
+_PRICE_COLUMNS = {"current_price", "price_as_of"}
 
 
 def seed_instruments(session: Session) -> int:
-    """Insert or refresh the reference instruments. Rows a user or the tagger classified are
-    other symbols, so refreshing seed rows never overwrites their work."""
-    for row in SEED_INSTRUMENTS:
-        repo.upsert_instrument(session, InstrumentCreate.model_validate(row))
-    if repo.get_instrument(session, DEMO_UNCLASSIFIED["symbol"]) is None:
-        repo.upsert_instrument(session, InstrumentCreate.model_validate(DEMO_UNCLASSIFIED))
-    return len(SEED_INSTRUMENTS)
+    """Insert or refresh the curated funds and the S&P 500 stocks, and record the seed
+    prices. Quick (a few hundred rows in three statements): the demo sign-in runs it. The
+    33k-fund list is loaded by `seed_reference`."""
+    curated = curated_instruments()
+    upsert_instruments(
+        session,
+        [c.model_dump(exclude=_PRICE_COLUMNS) for c in curated],
+        origin="curated",
+    )
+    load_sp500(session)
+    # The demo's unclassified fund, by the name and type the fund list gives it, in case the
+    # list itself is not loaded (the fund list never replaces a higher-precedence row).
+    arkk = InstrumentCreate.model_validate(DEMO_UNCLASSIFIED)
+    upsert_instruments(
+        session,
+        [arkk.model_dump(include={"symbol", "name", "instrument_type"})],
+        origin="fund_list",
+        keep_when_classified=("instrument_type",),
+    )
+    prices = {c.symbol: c.current_price for c in curated}
+    prices |= {s: Decimal(p) for s, p in SEED_STOCK_PRICES.items()}
+    prices[arkk.symbol] = arkk.current_price
+    record_seed_prices(session, {s: p for s, p in prices.items() if p is not None})
+    return len(curated)
+
+
+def record_seed_prices(session: Session, prices: dict[str, Decimal]) -> None:
+    """Record the approximate seed prices, dated `PRICE_AS_OF`, in the shared price history
+    and as the current price, in bulk (the demo sign-in seeds). The rule is
+    `repo.record_price`'s: a seed price becomes current unless the shared price is newer, or as
+    recent but from another source (a provider's). Re-seeding writes nothing unless a price
+    changed."""
+    history = Base.metadata.tables[Price.__tablename__]
+    instruments = Base.metadata.tables[Instrument.__tablename__]
+    recorded: dict[str, Decimal] = {
+        symbol: price
+        for symbol, price in session.execute(
+            select(history.c.symbol, history.c.price).where(
+                history.c.user_id.is_(None),
+                history.c.source == "seed",
+                history.c.as_of == PRICE_AS_OF,
+                history.c.symbol.in_(prices),
+            )
+        )
+    }
+    new = [s for s in prices if s not in recorded]
+    changed = [s for s in prices if s in recorded and recorded[s] != prices[s]]
+    now = utcnow()
+    if new:
+        session.execute(
+            insert(history),
+            [
+                {"symbol": s, "user_id": None, "price": prices[s], "as_of": PRICE_AS_OF,
+                 "source": "seed", "created_at": now}
+                for s in new
+            ],
+        )  # fmt: skip
+    if changed:
+        session.execute(
+            update(history)
+            .where(
+                history.c.user_id.is_(None),
+                history.c.source == "seed",
+                history.c.as_of == PRICE_AS_OF,
+                history.c.symbol == bindparam("b_symbol"),
+            )
+            .values(price=bindparam("b_price")),
+            [{"b_symbol": s, "b_price": prices[s]} for s in changed],
+        )
+    session.execute(
+        update(instruments)
+        .where(
+            instruments.c.symbol == bindparam("b_symbol"),
+            or_(
+                instruments.c.price_as_of.is_(None),
+                instruments.c.price_as_of < PRICE_AS_OF,
+                and_(
+                    instruments.c.price_as_of == PRICE_AS_OF,
+                    instruments.c.price_source == "seed",
+                    instruments.c.current_price != bindparam("b_price"),
+                ),
+            ),
+        )
+        # Unlike a provider's price, a seed price is no refresh: a refresh error stays.
+        .values(
+            current_price=bindparam("b_price"),
+            price_as_of=PRICE_AS_OF,
+            price_source="seed",
+            updated_at=now,
+        ),
+        [{"b_symbol": s, "b_price": p} for s, p in prices.items()],
+    )
+    expire_instruments(session)
+
+
+def seed_reference(session: Session) -> int:
+    """Everything shared: the curated set, the S&P 500 and the fund list. Returns the number
+    of rows of the shipped files that were skipped."""
+    seed_instruments(session)
+    fund_list = load_fund_list(session)
+    if fund_list.skipped:
+        log.warning(
+            "fund list rows skipped",
+            extra={"count": len(fund_list.skipped), "first": "; ".join(fund_list.skipped[:5])},
+        )
+    return len(fund_list.skipped)
 
 
 def ensure_demo_user(session: Session) -> bool:
@@ -72,12 +214,12 @@ def populate_demo_portfolio(session: Session, user_id: str) -> None:
 
 def seed(engine: Engine) -> SeedCounts:
     with session_scope(engine) as session:
-        seed_instruments(session)
+        skipped = seed_reference(session)
         ensure_demo_user(session)
-    return counts(engine)
+    return counts(engine, skipped)
 
 
-def counts(engine: Engine) -> SeedCounts:
+def counts(engine: Engine, skipped_reference_rows: int = 0) -> SeedCounts:
     with session_scope(engine) as session:
         instruments = session.scalar(select(func.count()).select_from(Instrument)) or 0
         classified = (
@@ -103,7 +245,7 @@ def counts(engine: Engine) -> SeedCounts:
             )
             or 0
         )
-    return SeedCounts(instruments, classified, accounts, positions)
+    return SeedCounts(instruments, classified, accounts, positions, skipped_reference_rows)
 
 
 def drop_everything(engine: Engine) -> None:
@@ -118,7 +260,7 @@ def reset(engine: Engine, *, demo: bool) -> SeedCounts:
     drop_everything(engine)
     upgrade(engine.url.render_as_string(hide_password=False))
     with session_scope(engine) as session:
-        seed_instruments(session)
+        skipped = seed_reference(session)
         if demo:
             ensure_demo_user(session)
-    return counts(engine)
+    return counts(engine, skipped)
