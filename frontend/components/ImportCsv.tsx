@@ -77,7 +77,13 @@ export function ImportCsv({ accountId, onDone }: { accountId: string; onDone: (n
         <div className="mt-2 flex flex-wrap items-center gap-3 text-xs">
           <label className="cursor-pointer font-semibold text-brand-600 hover:underline">
             Upload a file…
-            <input type="file" accept=".csv,text/csv" className="sr-only" onChange={async (e) => { const f = e.target.files?.[0]; if (f) newFile(await f.text()); }} />
+            <input type="file" accept=".csv,text/csv" className="sr-only" onChange={async (e) => {
+              const input = e.target;
+              const f = input.files?.[0];
+              // Cleared, so choosing the same file again (after editing the text) reloads it.
+              input.value = "";
+              if (f) newFile(await f.text());
+            }} />
           </label>
           <button type="button" className="text-slate-500 hover:text-ink" onClick={() => newFile(EXAMPLE)}>Use the example</button>
         </div>

@@ -393,3 +393,10 @@ def test_merged_lots_must_still_fit() -> None:
     assert table(parsed) == [(2, "VTI", big, "1.00", "1.00")]
     assert [line for line, _ in errors(parsed)] == [3]
     assert errors(parsed)[0][1].startswith("with line 2: quantity:")
+
+
+def test_simple_layout_under_a_title_line() -> None:
+    parsed = parse("My Roth IRA\nsymbol,quantity\nVTI,2\n")
+    assert parsed.format == "simple"
+    assert table(parsed) == [(3, "VTI", "2", None, None)]
+    assert [(n.line, n.message) for n in parsed.ignored] == [(1, "above the header")]

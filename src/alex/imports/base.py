@@ -147,6 +147,13 @@ def first_records(records: Sequence[Record], count: int = 8) -> list[Record]:
     return [r for r in records if not r.blank][:count]
 
 
+def likely_header(records: Sequence[Record]) -> Record | None:
+    """The line most likely to be the header of a plain table: the first with two or more
+    values (a title line above it has one)."""
+    head = first_records(records, 10)
+    return next((r for r in head if len(r.filled) >= 2), head[0] if head else None)
+
+
 _MONTHS = {
     m: i
     for i, m in enumerate(

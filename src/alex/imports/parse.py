@@ -19,16 +19,15 @@ from alex.imports.base import (
     FormatName,
     LineMessage,
     RawHolding,
-    Record,
     SourceAccount,
-    first_records,
+    likely_header,
     read_records,
 )
 from alex.imports.fidelity import FidelityFormat
 from alex.imports.mapped import ColumnMapping, MappedFormat
 from alex.imports.numbers import EMPTY, NotANumberError, parse_amount
 from alex.imports.schwab import SchwabFormat
-from alex.imports.simple import EXPECTED, SimpleFormat, header_problems
+from alex.imports.simple import EXPECTED, REQUIRED, SimpleFormat
 from alex.imports.vanguard import VanguardFormat
 from alex.schemas import Money, Price, Quantity, Symbol
 
@@ -109,12 +108,15 @@ def parse_positions(
     chosen: BrokerFormat | None = MappedFormat(mapping) if mapping else None
     chosen = chosen or next((f for f in FORMATS if f.detect(records)), None)
     if chosen is None:
-        header = _likely_header(records)
+        header = likely_header(records) or first
         result.needs_mapping = True
         result.columns = [c.strip() for c in header.cells]
-        problems = header_problems(["_".join(c.strip().lower().split()) for c in header.cells])
+        names = {"_".join(c.strip().lower().split()) for c in header.cells}
+        missing = ", ".join(c for c in REQUIRED if c not in names)
         result.errors.append(
-            LineMessage(header.line, f"unrecognised header: {problems}; {_UNRECOGNISED}")
+            LineMessage(
+                header.line, f"unrecognised header: missing column(s): {missing}; {_UNRECOGNISED}"
+            )
         )
         return result
 
@@ -146,13 +148,6 @@ def parse_positions(
     result.errors.sort(key=lambda e: e.line)
     result.ignored.sort(key=lambda e: e.line)
     return result
-
-
-def _likely_header(records: Sequence[Record]) -> Record:
-    """The line most likely to be the header of a file in an unknown layout: the first with
-    two or more values (a title line above it has one)."""
-    head = first_records(records, 10)
-    return next((r for r in head if len(r.filled) >= 2), head[0])
 
 
 def _source(as_of: date | None) -> AsOfSource:

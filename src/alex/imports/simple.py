@@ -1,11 +1,19 @@
-"""Alex's own layout: a header `symbol,quantity[,cost_basis][,price]` (any order, any case),
-one holding per line. Strict: every line has exactly the header's number of values."""
+"""Alex's own layout: a header `symbol,quantity[,cost_basis][,price]` (any order, any case;
+a one-value title line above it is skipped), one holding per line. Strict: every line has
+exactly the header's number of values."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alex.imports.base import Extracted, FormatName, LineMessage, RawHolding, Record
+from alex.imports.base import (
+    Extracted,
+    FormatName,
+    LineMessage,
+    RawHolding,
+    Record,
+    likely_header,
+)
 
 REQUIRED = ("symbol", "quantity")
 OPTIONAL = ("cost_basis", "price")
@@ -16,20 +24,16 @@ def _names(record: Record) -> list[str]:
     return ["_".join(c.strip().lower().split()) for c in record.cells]
 
 
-def _header(records: Sequence[Record]) -> Record | None:
-    return next((r for r in records if not r.blank), None)
-
-
 class SimpleFormat:
     name: FormatName = "simple"
 
     def detect(self, records: Sequence[Record]) -> bool:
-        header = _header(records)
+        header = likely_header(records)
         return header is not None and all(c in _names(header) for c in REQUIRED)
 
     def extract(self, records: Sequence[Record]) -> Extracted:
         out = Extracted(format=self.name)
-        header = _header(records)
+        header = likely_header(records)
         if header is None:
             return out
         names = _names(header)
@@ -40,7 +44,12 @@ class SimpleFormat:
             out.errors.append(LineMessage(header.line, f"{problems} (expected header: {EXPECTED})"))
             return out
         for record in records:
-            if record.line <= header.line or record.blank:
+            if record.blank:
+                continue
+            if record.line < header.line:
+                out.ignored.append(LineMessage(record.line, "above the header"))
+                continue
+            if record.line == header.line:
                 continue
             if len(record.cells) != len(names):
                 out.errors.append(
