@@ -424,6 +424,9 @@ def test_search_shows_a_private_symbol_only_to_its_users(engine: Engine) -> None
         assert _search(session, "zpriv", "bob") == ["ZPRIVB", "ZPUBLIC"]
         assert _search(session, "zpriv", "carol") == ["ZPUBLIC"]
         assert _search(session, "", "carol") == ["ZPUBLIC"]
+        # Nothing typed: the user's own instruments first, then the first symbols.
+        assert _search(session, "", "alice") == ["ZPRIVA", "ZPUBLIC"]
+        assert _search(session, "", "bob", limit=1) == ["ZPRIVB"]
         assert _search(session, "zprivb", "alice") == []
 
 

@@ -10,33 +10,41 @@ NOTICE.md), and the bulk upsert that loads it and the curated set into `instrume
 Precedence: curated > sp500 > fund_list > a user's private stub, which a shared source
 promotes (its origin changes; the symbol is then everyone's). Loading never touches prices,
 `user_instruments` or a user's prices, and keeps a tagger's classification of a fund-list
-row. Rows are written with one INSERT ... ON CONFLICT DO UPDATE per batch, which skips rows
-that would not change, so a re-seed writes nothing it does not have to."""
+row. Rows are written in bulk, INSERT ... ON CONFLICT DO UPDATE (one statement on
+PostgreSQL, an executemany per batch on SQLite), skipping rows that would not change, so a
+re-seed writes nothing it does not have to."""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import io
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import ColumnElement, bindparam, case, column, func, literal, or_, select
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alex.db.models import Base, Instrument
 from alex.db.types import utcnow
 from alex.schemas import InstrumentCreate, Region, Sector, ShortText, Symbol
-
-log = logging.getLogger(__name__)
 
 FUND_LIST_FILE = "us_funds_and_etfs.csv.gz"
 SP500_FILE = "sp500_constituents.csv"
@@ -98,11 +106,16 @@ _REPLACEABLE: dict[str, tuple[str, ...]] = {
 # --------------------------------------------------------------------------- reading
 
 
+def _single_spaced(value: object) -> object:
+    # A few names hold non-breaking spaces; one plain space keeps word search working.
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 class FundListEntry(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
 
     symbol: Symbol
-    name: ShortText
+    name: Annotated[ShortText, BeforeValidator(_single_spaced)]
     instrument_type: Literal["etf", "mutual_fund"]
 
 
@@ -289,10 +302,8 @@ def upsert_instruments(
             [*names, "origin", "created_at", "updated_at"],
             select(*(source.c[name] for name in names), literal(origin), stamp, stamp),
         )
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
     else:
-        raise RuntimeError(f"no bulk upsert for the {dialect} dialect")
+        stmt = dialect_insert(session, table)
     new: dict[str, ColumnElement[Any]] = {"origin": stmt.excluded.origin}
     for name in columns:
         proposed: ColumnElement[Any] = stmt.excluded[name]
@@ -320,22 +331,22 @@ def upsert_instruments(
     expire_instruments(session)
 
 
+def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with the dialect's ON CONFLICT clauses (both databases have them)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"no upsert for the {dialect} dialect")
+
+
 def expire_instruments(session: Session) -> None:
     """Bulk statements change `instruments` behind the ORM: reload any instrument this
     session has already loaded when it is next read."""
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Instrument):
             session.expire(obj)
-
-
-@dataclass(frozen=True)
-class ReferenceCounts:
-    funds: int
-    """Fund-list rows loaded (a symbol the curated set or the S&P list holds keeps theirs)."""
-    funds_skipped: tuple[str, ...]
-    sp500: int
-    sp500_unclassified: tuple[str, ...]
-    sp500_skipped: tuple[str, ...]
 
 
 def load_sp500(session: Session) -> tuple[Sp500List, list[str]]:
@@ -359,26 +370,3 @@ def load_fund_list(session: Session) -> FundList:
         keep_when_classified=("instrument_type",),
     )
     return fund_list
-
-
-def load_reference(session: Session) -> ReferenceCounts:
-    """Load both shipped files (the S&P 500 list first: it is small and outranks the other)."""
-    sp500, unclassified = load_sp500(session)
-    fund_list = load_fund_list(session)
-    counts = ReferenceCounts(
-        funds=len(fund_list.entries),
-        funds_skipped=fund_list.skipped,
-        sp500=len(sp500.entries),
-        sp500_unclassified=tuple(unclassified),
-        sp500_skipped=sp500.skipped,
-    )
-    log.info(
-        "reference data loaded",
-        extra={
-            "funds": counts.funds,
-            "funds_skipped": len(counts.funds_skipped),
-            "sp500": counts.sp500,
-            "sp500_unclassified": len(counts.sp500_unclassified),
-        },
-    )
-    return counts

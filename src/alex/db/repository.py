@@ -176,34 +176,43 @@ def search_instruments(
 ) -> Sequence[Instrument]:
     """Symbol autocomplete: instruments whose symbol or name matches `query`, best first.
 
-    Ranks: the exact symbol, then symbols starting with the query (shorter first, then
-    classified first); then names: starting with it as a whole word, holding it as a whole
+    Ranks: the exact symbol, then symbols starting with the query (shorter first, then curated,
+    then classified); then names: starting with it as a whole word, holding it as a whole
     word, starting with it, with a word starting with it, in which every word of the query
-    starts a word, containing it anywhere (within each, classified first, then shorter
-    symbols). Shared rows are visible to
-    everyone; a symbol a user created (origin 'user') only to users who hold it or have their
-    own view of it. Returns the shared rows: the caller lays the user's overlay over them."""
-    stmt = select(Instrument).where(
-        or_(
-            Instrument.origin != "user",
-            Instrument.symbol.in_(
-                select(Position.symbol)
-                .join(Account, Account.id == Position.account_id)
-                .where(Account.user_id == user_id)
-            ),
-            Instrument.symbol.in_(
-                select(UserInstrument.symbol).where(UserInstrument.user_id == user_id)
-            ),
-        )
+    starts a word, containing it anywhere (within each: curated, classified, then shorter
+    symbols first). An empty query lists the user's own instruments first.
+
+    Shared rows are visible to everyone; a symbol a user created (origin 'user') only to users
+    who hold it or have their own view of it. Returns the shared rows: the caller lays the
+    user's overlay over them."""
+    held = (
+        select(Position.symbol)
+        .join(Account, Account.id == Position.account_id)
+        .where(Account.user_id == user_id)
     )
+    own_view = select(UserInstrument.symbol).where(UserInstrument.user_id == user_id)
+    users = or_(Instrument.symbol.in_(held), Instrument.symbol.in_(own_view))
+    stmt = select(Instrument).where(or_(Instrument.origin != "user", users))
     if unclassified_only:
         stmt = stmt.where(Instrument.allocation_asset_class.is_(None))
     text = " ".join(query.upper().split())
-    unclassified_last = Instrument.allocation_asset_class.is_(None)
+    # Within a rank: the curated funds (the ones savers hold most), then other classified
+    # rows, then the rest.
+    preference = case(
+        (Instrument.origin == "curated", 0),
+        (Instrument.allocation_asset_class.is_not(None), 1),
+        else_=2,
+    )
     if not text:
-        # Nothing typed yet: the first symbols, read in primary-key order (ranking all 33k
-        # rows to show a page nobody asked for would cost a full sort).
-        return session.scalars(stmt.order_by(Instrument.symbol).limit(limit)).all()
+        # Nothing typed yet: the user's own instruments (held, or with their own view), then
+        # the first symbols in primary-key order; ranking all 33k rows would cost a full sort.
+        own = list(session.scalars(stmt.where(users).order_by(Instrument.symbol).limit(limit)))
+        if len(own) == limit:
+            return own
+        if own:
+            stmt = stmt.where(Instrument.symbol.not_in([i.symbol for i in own]))
+        rest = stmt.order_by(Instrument.symbol).limit(limit - len(own))
+        return [*own, *session.scalars(rest)]
     postgres = session.get_bind().dialect.name == "postgresql"
 
     # First the symbols starting with the query: they outrank every name match, so when they
@@ -223,7 +232,7 @@ def search_instruments(
                 .order_by(
                     (Instrument.symbol != text),
                     func.length(Instrument.symbol),
-                    unclassified_last,
+                    preference,
                     Instrument.symbol,
                 )
                 .limit(limit)
@@ -281,7 +290,7 @@ def search_instruments(
             name_like(_like_pattern(longest, prefix="%")),
             or_(name_like(_like_pattern(text, prefix="%")), every_word),
         )
-        .order_by(rank, unclassified_last, func.length(Instrument.symbol), Instrument.symbol)
+        .order_by(rank, preference, func.length(Instrument.symbol), Instrument.symbol)
         .limit(limit - len(found))
     )
     return [*found, *session.scalars(by_name)]

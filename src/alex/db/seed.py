@@ -10,13 +10,14 @@ from functools import cache
 from typing import Annotated
 
 from pydantic import Field, model_validator
-from sqlalchemy import Engine, and_, bindparam, func, insert, inspect, or_, select, text, update
+from sqlalchemy import Engine, and_, bindparam, func, inspect, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from alex.db import repository as repo
 from alex.db.migrate import upgrade
 from alex.db.models import Account, Base, Instrument, Position, Price
 from alex.db.reference_data import (
+    dialect_insert,
     expire_instruments,
     load_fund_list,
     load_sp500,
@@ -123,8 +124,9 @@ def record_seed_prices(session: Session, prices: dict[str, Decimal]) -> None:
     changed = [s for s in prices if s in recorded and recorded[s] != prices[s]]
     now = utcnow()
     if new:
+        # A concurrent seed (two demo sign-ins at once) may have stored the same row first.
         session.execute(
-            insert(history),
+            dialect_insert(session, history).on_conflict_do_nothing(),
             [
                 {"symbol": s, "user_id": None, "price": prices[s], "as_of": PRICE_AS_OF,
                  "source": "seed", "created_at": now}
@@ -175,7 +177,8 @@ def seed_reference(session: Session) -> int:
     seed_instruments(session)
     fund_list = load_fund_list(session)
     if fund_list.skipped:
-        log.warning(
+        # Expected (the snapshot lists a few index values, e.g. ^ARB-IV); counted, not fatal.
+        log.info(
             "fund list rows skipped",
             extra={"count": len(fund_list.skipped), "first": "; ".join(fund_list.skipped[:5])},
         )
