@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alex.core.config import get_settings
 from alex.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from alex.db import repository as repo
-from alex.db.models import Instrument, Position
+from alex.db.models import Instrument, Position, Price
 from alex.db.seed import seed
 from alex.db.session import session_scope
 from alex.schemas import (
@@ -284,3 +285,23 @@ def test_load_portfolio_uses_a_bounded_number_of_queries(engine: Engine) -> None
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # user, accounts, positions, then the instruments, the user's overlays and own prices.
     assert len(selects) <= 6, selects
+
+
+def test_a_price_day_is_stored_once_per_owner_and_source(session: Session) -> None:
+    """The expression index treats the shared owner (NULL) as one owner, so two refreshes that
+    race cannot both add the same day; a user's own price of that day is a separate row."""
+    repo.create_user(session, UserCreate(id="u1"))
+    repo.upsert_instrument(
+        session, InstrumentCreate(symbol="VTI", name="Vanguard Total Stock", instrument_type="etf")
+    )
+    day = date(2026, 11, 30)
+    repo.record_price(session, "VTI", Decimal("300"), day, "polygon")
+    repo.set_user_price(session, "u1", "VTI", Decimal("301"), day)
+    session.commit()
+    session.add(
+        Price(symbol="VTI", user_id=None, price=Decimal("302"), as_of=day, source="polygon")
+    )
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    assert len(repo.price_history(session, "u1", "VTI")) == 2

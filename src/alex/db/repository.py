@@ -478,7 +478,20 @@ def record_price(
         )
     )
     if row is None:
-        session.add(Price(symbol=symbol, user_id=user_id, price=price, as_of=as_of, source=source))
+        try:
+            with session.begin_nested():
+                session.add(
+                    Price(symbol=symbol, user_id=user_id, price=price, as_of=as_of, source=source)
+                )
+        except IntegrityError:
+            # A concurrent refresh stored the same day first: this quote replaces it.
+            session.execute(
+                update(Price)
+                .where(
+                    Price.symbol == symbol, user_match, Price.as_of == as_of, Price.source == source
+                )
+                .values(price=price)
+            )
     else:
         row.price = price
     if user_id is None:
