@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -206,7 +206,13 @@ def search_instruments(
     if not text:
         # Nothing typed yet: the user's own instruments (held, or with their own view), then
         # the first symbols in primary-key order; ranking all 33k rows would cost a full sort.
-        own = list(session.scalars(stmt.where(users).order_by(Instrument.symbol).limit(limit)))
+        # (Their symbols are read first: filtering the table by the subqueries would scan it.)
+        mine = session.scalars(union(held, own_view)).all()
+        own = list(
+            session.scalars(
+                stmt.where(Instrument.symbol.in_(mine)).order_by(Instrument.symbol).limit(limit)
+            )
+        )
         if len(own) == limit:
             return own
         if own:
