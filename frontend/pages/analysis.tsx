@@ -134,7 +134,7 @@ function ReportBody({ job }: { job: Job }) {
             <Card title="Unclassified instruments">
               {dq.unclassified.length ? (
                 <><div className="flex flex-wrap gap-2">{dq.unclassified.map((s) => <Badge key={s} tone="accent">{s}</Badge>)}</div><p className="mt-3 text-sm text-slate-600">Left out of the look-through allocation. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Classify them</Link>.</p></>
-              ) : <p className="text-sm text-slate-600">None — every holding is classified.</p>}
+              ) : <p className="text-sm text-slate-600">None — every valued holding is classified.</p>}
             </Card>
             <Card title="Missing prices">
               {dq.missingPrices.length ? <div className="flex flex-wrap gap-2">{dq.missingPrices.map((s) => <Badge key={s} tone="bad">{s}</Badge>)}</div> : <p className="text-sm text-slate-600">None — every position is priced.</p>}

@@ -659,6 +659,16 @@ def test_real_holdings_autocomplete_prices_and_data_health(
     expect(page.get_by_test_id("health-all-good")).to_be_visible()
     assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
 
+    # The user's own classification can be removed again (ZZQX goes back to unclassified).
+    s.goto(f"/accounts/detail/?id={account_id}")
+    expect(made_up).to_contain_text("your classification")
+    made_up.get_by_role("button", name="Reclassify ZZQX").click()
+    dialog = page.get_by_role("dialog", name="Classify ZZQX")
+    expect(dialog.get_by_test_id("classify-sector").get_by_label("Technology")).to_have_value("100")
+    dialog.get_by_role("button", name="Remove my classification").click()
+    expect(made_up).to_contain_text("unclassified")
+    expect(made_up).not_to_contain_text("evil.example")
+
     # Another user holding ZZQX and VTI sees none of this user's prices or names.
     other = httpx.post(
         f"{server.url}/api/auth/signup",

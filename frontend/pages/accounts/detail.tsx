@@ -13,7 +13,7 @@ import { ButtonLink, Badge, Button, Card, ConfirmDialog, EmptyState, Modal, Page
 import { api, ApiError } from "@/lib/api";
 import { label, money, pct, quantity } from "@/lib/format";
 import { describePrice, plural } from "@/lib/holdings";
-import type { AccountDetail, Position } from "@/lib/types";
+import type { AccountDetail, Instrument, Position } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
 function AddPosition({ accountId, onAdded }: { accountId: string; onAdded: (p: Position) => void }) {
@@ -90,7 +90,7 @@ export default function AccountDetailPage() {
   const [deletingAccount, setDeletingAccount] = useState(false);
   const [editing, setEditing] = useState<Position | null>(null);
   const [deleting, setDeleting] = useState<Position | null>(null);
-  const [classifying, setClassifying] = useState<Position | null>(null);
+  const [classifying, setClassifying] = useState<{ position: Position; yours: Instrument | null } | null>(null);
   const [pricing, setPricing] = useState<Position | null>(null);
   const [importing, setImporting] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -116,6 +116,12 @@ export default function AccountDetailPage() {
       toast.success(`Deleted ${a.account_name}`);
       await router.push("/accounts/");
     } catch (e) { toast.error(e); } finally { setBusy(false); }
+  };
+  const reclassify = async (p: Position) => {
+    try {
+      const yours = await api<Instrument>(`/api/instruments/${encodeURIComponent(p.symbol)}`);
+      setClassifying({ position: p, yours });
+    } catch (e) { toast.error(e); }
   };
   const removePosition = async () => {
     if (!deleting) return;
@@ -165,16 +171,16 @@ export default function AccountDetailPage() {
           ) : (
             <table className="w-full text-sm" data-testid="positions-table">
               <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
-                <tr><th className="px-5 py-2.5">Symbol</th><th className="px-3 py-2.5">Instrument</th><th className="px-3 py-2.5 text-right">Quantity</th><th className="px-3 py-2.5 text-right">Price</th><th className="px-3 py-2.5 text-right">Value</th><th className="px-3 py-2.5 text-right">Weight</th><th className="px-5 py-2.5 text-right"><span className="sr-only">Actions</span></th></tr>
+                <tr><th className="px-5 py-2.5">Holding</th><th className="px-3 py-2.5 text-right">Quantity</th><th className="px-3 py-2.5 text-right">Price</th><th className="px-3 py-2.5 text-right">Value</th><th className="px-3 py-2.5 text-right">Weight</th><th className="px-5 py-2.5 text-right"><span className="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {a.positions.map((p) => (
                   <tr key={p.id} className="border-t border-slate-100 hover:bg-slate-50/60" data-testid={`position-${p.symbol}`}>
-                    <td className="px-5 py-3 font-mono font-bold text-ink">{p.symbol}</td>
-                    <td className="px-3 py-3">
-                      <span className="text-slate-700">{p.instrument_name}</span>
-                      {!p.classified && <span className="ml-2"><Badge tone="accent" title="No asset-class, region and sector breakdown yet">unclassified</Badge></span>}
-                      {p.classified && p.classification_source === "user" && <span className="ml-2"><Badge tone="brand" title="Your own classification: it applies to your portfolio only">your classification</Badge></span>}
+                    <td className="min-w-[10rem] px-5 py-3">
+                      <span className="font-mono font-bold text-ink">{p.symbol}</span>
+                      {p.instrument_name !== p.symbol && <span className="block text-slate-700">{p.instrument_name}</span>}
+                      {!p.classified && <span className="mt-1 block"><Badge tone="accent" title="No asset-class, region and sector breakdown yet">unclassified</Badge></span>}
+                      {p.classified && p.classification_source === "user" && <span className="mt-1 block"><Badge tone="brand" title="Your own classification: it applies to your portfolio only">your classification</Badge></span>}
                     </td>
                     <td className="num px-3 py-3 text-right">{quantity(p.quantity)}</td>
                     <td className="px-3 py-3 text-right" data-testid="position-price">
@@ -195,7 +201,8 @@ export default function AccountDetailPage() {
                     </td>
                     <td className="whitespace-nowrap px-5 py-3 text-right">
                       <Button size="sm" variant={p.price === null || p.price_stale ? "secondary" : "ghost"} className="mr-1" onClick={() => setPricing(p)} aria-label={`Set price of ${p.symbol}`}>Set price</Button>
-                      {!p.classified && <Button size="sm" variant="secondary" className="mr-1" onClick={() => setClassifying(p)}>Classify</Button>}
+                      {!p.classified && <Button size="sm" variant="secondary" className="mr-1" onClick={() => setClassifying({ position: p, yours: null })}>Classify</Button>}
+                      {p.classification_source === "user" && <Button size="sm" variant="ghost" className="mr-1" onClick={() => void reclassify(p)} aria-label={`Reclassify ${p.symbol}`}>Reclassify</Button>}
                       <Button size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.symbol}`}>Edit</Button>
                       <Button size="sm" variant="ghost" className="!text-bad" onClick={() => setDeleting(p)} aria-label={`Delete ${p.symbol}`}>Delete</Button>
                     </td>
@@ -213,8 +220,10 @@ export default function AccountDetailPage() {
       <Modal open={!!editing} title={`Edit ${editing?.symbol ?? ""}`} onClose={() => setEditing(null)}>
         {editing && <EditPosition position={editing} onCancel={() => setEditing(null)} onDone={() => { setEditing(null); toast.success("Position saved"); void detail.reload(); }} />}
       </Modal>
-      <Modal open={!!classifying} title={`Classify ${classifying?.symbol ?? ""}`} onClose={() => setClassifying(null)} wide>
-        {classifying && <ClassifyForm symbol={classifying.symbol} name={classifying.instrument_name ?? undefined} type={classifying.instrument_type} onCancel={() => setClassifying(null)} onDone={() => { toast.success(`${classifying.symbol} classified`); setClassifying(null); void detail.reload(); }} />}
+      <Modal open={!!classifying} title={`Classify ${classifying?.position.symbol ?? ""}`} onClose={() => setClassifying(null)} wide>
+        {classifying && <ClassifyForm symbol={classifying.position.symbol} name={classifying.position.instrument_name} type={classifying.position.instrument_type} yours={classifying.yours}
+          onCancel={() => setClassifying(null)}
+          onDone={(removed) => { toast.success(`${classifying.position.symbol}: ${removed ? "your classification removed" : "classified"}`); setClassifying(null); void detail.reload(); }} />}
       </Modal>
       <Modal open={!!pricing} title={`Set the price of ${pricing?.symbol ?? ""}`} onClose={() => setPricing(null)}>
         {pricing && <PriceForm symbol={pricing.symbol} history current={{ price: pricing.price, asOf: pricing.price_as_of, source: pricing.price_source }}
