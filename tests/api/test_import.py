@@ -322,18 +322,18 @@ def test_a_refused_write_keeps_nothing(
 ) -> None:
     """A refusal part-way through the writes (here a price the store rejects) rolls back the
     positions already added and the cash."""
-    real = repo.record_price
 
-    def refuse_bnd(session: Any, symbol: str, *args: Any, **kwargs: Any) -> None:
-        if symbol == "BND":
-            raise ValidationFailedError("BND: price refused", field="price")
-        real(session, symbol, *args, **kwargs)
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ValidationFailedError("prices refused", field="price")
 
-    monkeypatch.setattr(repo, "record_price", refuse_bnd)
+    # The prices are written last: by then the positions have been added.
+    monkeypatch.setattr(repo, "record_user_prices", refuse)
     account = make_account(client, alice)
-    response = _post(client, alice, account["id"], _sample("fidelity_positions.csv"), commit=True)
+    text = _sample("fidelity_positions.csv")
+    first_line = _post(client, alice, account["id"], text).json()["rows"][0]["line"]
+    response = _post(client, alice, account["id"], text, commit=True)
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"line": 7, "message": "BND: price refused"}]
+    assert response.json()["errors"] == [{"line": first_line, "message": "prices refused"}]
     detail = _detail(client, alice, account["id"])
     assert detail["positions"] == []
     assert dec(detail["cash_balance"]) == dec("1000.50")

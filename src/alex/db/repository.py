@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -759,13 +759,118 @@ def add_position(session: Session, account: Account, data: PositionCreate) -> Po
     return position
 
 
-def update_position(session: Session, position: Position, data: PositionUpdate) -> Position:
+def _apply_update(position: Position, data: PositionUpdate) -> None:
     for field, value in data.model_dump(exclude_unset=True, mode="python").items():
         if field == "quantity" and value is None:
             continue
         setattr(position, field, value)
+
+
+def update_position(session: Session, position: Position, data: PositionUpdate) -> Position:
+    _apply_update(position, data)
     session.flush()
     return position
+
+
+# A file import writes thousands of rows: these do it in a handful of statements (one flush,
+# which SQLAlchemy batches into multi-row INSERTs and executemany UPDATEs) instead of several
+# round trips per row.
+
+
+def update_positions(session: Session, changes: Sequence[tuple[Position, PositionUpdate]]) -> None:
+    for position, data in changes:
+        _apply_update(position, data)
+    session.flush()
+
+
+def add_positions(
+    session: Session, account: Account, rows: Sequence[PositionCreate]
+) -> list[Position]:
+    """Add positions for symbols the account does not hold yet, creating bare private rows
+    for symbols no shared source knows (all of them within the user's limit, or none)."""
+    symbols = [r.symbol for r in rows]
+    if not symbols:
+        return []
+    if len(set(symbols)) != len(symbols):
+        raise ValidationFailedError("each symbol may be added once", field="symbol")
+    held = session.scalars(
+        select(Position.symbol).where(
+            Position.account_id == account.id, Position.symbol.in_(symbols)
+        )
+    ).all()
+    if held:
+        raise ConflictError(
+            f"account already holds {', '.join(sorted(held))}; update instead", field="symbol"
+        )
+    known = set(session.scalars(select(Instrument.symbol).where(Instrument.symbol.in_(symbols))))
+    new = [s for s in symbols if s not in known]
+    if new:
+        limit = get_settings().max_private_symbols
+        already = count_private_symbols(session, account.user_id)
+        if already + len(new) > limit:
+            raise ValidationFailedError(
+                f"{len(new)} symbol(s) Alex does not know ({', '.join(new[:5])}) would take you "
+                f"over the limit of {limit} such symbols per user (you hold {already})",
+                field="symbol",
+            )
+        session.add_all(Instrument(symbol=s, name=s, origin="user") for s in new)
+    today = date.today()
+    positions = [
+        Position(
+            account_id=account.id,
+            symbol=r.symbol,
+            quantity=r.quantity,
+            cost_basis=r.cost_basis,
+            as_of_date=r.as_of_date or today,
+        )
+        for r in rows
+    ]
+    session.add_all(positions)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        # Another request added one of these holdings (or created one of the symbols) first.
+        raise ConflictError(
+            "these holdings changed while the import ran; preview the file again",
+            field="symbol",
+        ) from exc
+    return positions
+
+
+def record_user_prices(
+    session: Session,
+    user_id: str,
+    prices: Mapping[str, Decimal],
+    as_of: date,
+    source: str,
+) -> None:
+    """Record many of `user_id`'s own prices of one day and source (a broker file's)."""
+    if not prices:
+        return
+    bad = sorted(s for s, p in prices.items() if p <= 0)
+    if bad:
+        raise ValidationFailedError(f"prices must be positive: {', '.join(bad)}", field="price")
+    existing = {
+        row.symbol: row
+        for row in session.scalars(
+            select(Price).where(
+                Price.user_id == user_id,
+                Price.symbol.in_(list(prices)),
+                Price.as_of == as_of,
+                Price.source == source,
+            )
+        )
+    }
+    for symbol, price in prices.items():
+        row = existing.get(symbol)
+        if row is not None:
+            row.price = price
+        else:
+            session.add(
+                Price(symbol=symbol, user_id=user_id, price=price, as_of=as_of, source=source)
+            )
+    session.flush()
 
 
 def delete_position(session: Session, position: Position) -> None:

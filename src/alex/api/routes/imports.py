@@ -231,31 +231,38 @@ class _LineRefusedError(Exception):
 def _apply(
     session: Session, account: Account, parsed: ParsedImport, held: dict[str, Position]
 ) -> None:
-    """Write the preview: positions, the user's own prices, and the cash balance. The caller
-    commits (or rolls back) the whole."""
-    source = f"import:{parsed.format}"
+    """Write the preview: positions, the user's own prices, and the cash balance, in a few
+    statements whatever the file's size. The caller commits (or rolls back) the whole."""
+    updates: list[tuple[Position, PositionUpdate]] = []
+    additions: list[PositionCreate] = []
     for h in parsed.holdings:
-        try:
-            if h.symbol in held:
-                changes: dict[str, Any] = {"quantity": h.quantity, "as_of_date": parsed.as_of}
-                # A line without a cost basis says nothing about it: keep the position's.
-                if h.cost_basis is not None:
-                    changes["cost_basis"] = h.cost_basis
-                repo.update_position(session, held[h.symbol], PositionUpdate(**changes))
-            else:
-                data = PositionCreate(
+        if h.symbol in held:
+            changes: dict[str, Any] = {"quantity": h.quantity, "as_of_date": parsed.as_of}
+            # A line without a cost basis says nothing about it: keep the position's.
+            if h.cost_basis is not None:
+                changes["cost_basis"] = h.cost_basis
+            updates.append((held[h.symbol], PositionUpdate(**changes)))
+        else:
+            additions.append(
+                PositionCreate(
                     symbol=h.symbol,
                     quantity=h.quantity,
                     cost_basis=h.cost_basis,
                     as_of_date=parsed.as_of,
                 )
-                repo.add_position(session, account, data)
-            if h.price is not None:
-                repo.record_price(
-                    session, h.symbol, h.price, parsed.as_of, source, user_id=account.user_id
-                )
-        except AlexError as exc:
-            raise _LineRefusedError(h.line, exc) from exc
+            )
+    prices = {h.symbol: h.price for h in parsed.holdings if h.price is not None}
+    try:
+        repo.update_positions(session, updates)
+        repo.add_positions(session, account, additions)
+        repo.record_user_prices(
+            session, account.user_id, prices, parsed.as_of, f"import:{parsed.format}"
+        )
+    except AlexError as exc:
+        # Only a change made while the file was previewed gets here (the preview checked the
+        # rest): the first new line is where the file stopped fitting.
+        first = next((h.line for h in parsed.holdings if h.symbol not in held), None)
+        raise _LineRefusedError(first or parsed.holdings[0].line, exc) from exc
     if parsed.cash is not None:
         repo.update_account(session, account, AccountUpdate(cash_balance=parsed.cash))
 
