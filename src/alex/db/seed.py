@@ -76,7 +76,7 @@ _PRICE_COLUMNS = {"current_price", "price_as_of"}
 
 def seed_instruments(session: Session) -> int:
     """Insert or refresh the curated funds and the S&P 500 stocks, and record the seed
-    prices. Quick (a few hundred rows in three statements): the demo sign-in runs it. The
+    prices. Quick (a few hundred rows, a handful of statements): the demo sign-in runs it. The
     33k-fund list is loaded by `seed_reference`."""
     curated = curated_instruments()
     upsert_instruments(
