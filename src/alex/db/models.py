@@ -75,6 +75,15 @@ class LocalCredential(Timestamped, Base):
 
 class Instrument(Timestamped, Base):
     __tablename__ = "instruments"
+    __table_args__ = (
+        # Trigram GIN on PostgreSQL (name search anywhere); a plain index on SQLite.
+        Index(
+            "ix_instruments_name_search",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+    )
 
     symbol: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)

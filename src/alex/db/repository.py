@@ -247,14 +247,12 @@ def search_instruments(
         if len(found) == limit:
             return found
 
-    # Then names: one case-insensitive LIKE over the table (no index serves a substring). On
-    # PostgreSQL, ILIKE under the C collation folds ASCII only and is about 3x cheaper than
-    # under a linguistic collation; SQLite's LIKE ignores ASCII case.
+    # Then names: a case-insensitive LIKE. On PostgreSQL the trigram index on the name serves
+    # ILIKE (substrings included); SQLite's LIKE ignores ASCII case and scans the names.
     if postgres:
-        c_name = Instrument.name.collate("C")
 
         def name_like(pattern: str) -> ColumnElement[bool]:
-            return c_name.ilike(pattern, escape="\\")
+            return Instrument.name.ilike(pattern, escape="\\")
     else:
 
         def name_like(pattern: str) -> ColumnElement[bool]:

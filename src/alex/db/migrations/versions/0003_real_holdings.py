@@ -44,6 +44,19 @@ def upgrade() -> None:
             sa.Column("price_checked_at", alex.db.types.UTCDateTime(timezone=True), nullable=True)
         )
     op.create_index("ix_instruments_origin", "instruments", ["origin"], unique=False)
+    # Autocomplete matches names anywhere in 33k rows. On PostgreSQL a trigram index answers
+    # that ILIKE in under a millisecond instead of scanning every name (pg_trgm is a trusted
+    # extension shipped with PostgreSQL and offered by RDS/Aurora). SQLite gets a plain index.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.create_index(
+        "ix_instruments_name_search",
+        "instruments",
+        ["name"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    )
     op.create_table(
         "user_instruments",
         sa.Column("user_id", sa.String(length=128), nullable=False),
@@ -236,6 +249,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_user_instruments_symbol"), table_name="user_instruments")
     op.drop_table("user_instruments")
     op.drop_index("ix_instruments_origin", table_name="instruments")
+    op.drop_index("ix_instruments_name_search", table_name="instruments")
     with op.batch_alter_table("instruments") as batch:
         batch.drop_column("price_checked_at")
         batch.drop_column("price_error")
