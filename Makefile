@@ -16,11 +16,12 @@ uv:
 deps: uv
 	@$(UV) sync --frozen --quiet
 
-# `npm install` rather than `npm ci`: npm 11 here rejects its own lock file in `ci` because
-# other platforms' optional binaries (@next/swc-darwin-*, …) are absent from it. `install`
-# still installs exactly the locked versions and leaves the lock file unchanged.
+# `npm ci` installs exactly the lock, and refuses one that lacks any platform's optional
+# binaries (@next/swc-darwin-*, …), so the same file installs on Linux, macOS and Windows.
+# To change dependencies, run `npm install …` in a frontend/ without node_modules: on top of
+# an existing node_modules npm can drop the other platforms' entries (npm/cli#4828).
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
-	cd frontend && npm install --no-audit --no-fund --loglevel=error
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Rebuilt only when a source file is newer than the last build.
