@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import pytest
+import typer
+from pydantic import ValidationError
+from pytest import MonkeyPatch
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from alex.cli import app
+from alex.cli import _settings_or_exit, app
+from alex.core.config import Settings, get_settings
 
 runner = CliRunner()
 
@@ -22,3 +27,58 @@ def test_db_reset_demo_twice_reports_same_counts(engine: Engine) -> None:
     assert first.output == second.output
     assert "demo_accounts: 3" in first.output
     assert "demo_positions: 13" in first.output
+
+
+SECRET = "s3cret-Pa55"
+
+
+def test_a_bad_database_url_is_named_without_its_password(monkeypatch: MonkeyPatch) -> None:
+    monkeypatch.setenv("ALEX_DATABASE_URL", f"postgresql://user:{SECRET}@db/x")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert SECRET not in result.output
+    assert result.output.strip().splitlines() == [
+        "error: ALEX_DATABASE_URL: must be a sqlite:/// or a postgresql+psycopg:// URL "
+        "(got a postgresql:// URL)"
+    ]
+
+
+def test_a_value_without_a_scheme_is_not_echoed_either() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url=f"user:{SECRET}@db/x")
+    assert SECRET not in str(caught.value)
+    assert "must be a sqlite:///" in str(caught.value)
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_no_setting_echoes_a_rejected_value(
+    field: str, monkeypatch: MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every setting, from the environment, given values its validators may refuse: what the
+    CLI prints names the variable and never contains the value."""
+    refused = 0
+    for value in (f"postgresql://u:{SECRET}@h/x", SECRET, f"-1{SECRET}", f'["{SECRET}"'):
+        monkeypatch.setenv(f"ALEX_{field.upper()}", value)
+        get_settings.cache_clear()
+        try:
+            _settings_or_exit()
+        except typer.Exit as exit_:
+            assert exit_.exit_code == 2
+            refused += 1
+        printed = capsys.readouterr()
+        assert SECRET not in printed.out + printed.err, field
+        if printed.err:
+            assert f"ALEX_{field.upper()}" in printed.err or f'"{field}"' in printed.err
+    # Guards the assertions above: they must meet real rejections, not only accepted values.
+    assert refused or field in _ACCEPTS_ANY_TEXT, field
+
+
+# Free-text settings: any string is a valid value (and is never printed by the CLI).
+_ACCEPTS_ANY_TEXT = {
+    "aws_endpoint_url", "aws_region", "bedrock_region", "clerk_issuer", "clerk_jwks_url",
+    "clerk_publishable_key", "forwarded_allow_ips", "frontend_dir", "jwt_issuer",
+    "langfuse_host", "langfuse_public_key", "langfuse_secret_key", "log_level",
+    "metrics_token", "model", "polygon_api_key", "price_base_url", "sqs_queue_url",
+    "tiingo_api_key", "var_dir", "host",
+}  # fmt: skip

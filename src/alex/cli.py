@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from alex.core.config import get_settings
+from alex.core.config import Settings, get_settings
 from alex.core.logging import configure_logging
 
 app = typer.Typer(
@@ -15,6 +17,8 @@ app = typer.Typer(
     "analyses from the terminal, and serve the web app.",
     no_args_is_help=True,
     add_completion=False,
+    # A crash must not print local variables: the settings among them hold secrets.
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(
     help="Create, migrate, seed and reset the database named by ALEX_DATABASE_URL.",
@@ -30,8 +34,24 @@ app.add_typer(prices_app, name="prices")
 
 @app.callback()
 def _configure() -> None:
-    settings = get_settings()
+    settings = _settings_or_exit()
     configure_logging(settings.log_level, settings.log_format)
+
+
+def _settings_or_exit() -> Settings:
+    """The settings, or one line per bad one naming its variable (never its value, which may be
+    a secret) and exit status 2."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "ALEX_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            typer.echo(f"error: {name}: {message}", err=True)
+        raise typer.Exit(2) from None
+    except SettingsError as exc:  # e.g. a list setting that is not JSON; names the field only
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")

@@ -3,6 +3,7 @@ environment (or a `.env` file), never from code."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,9 +15,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 class Settings(BaseSettings):
+    # hide_input_in_errors: a rejected value is never echoed, whichever setting it is (a
+    # database URL holds a password, an endpoint URL may hold a key).
     model_config = SettingsConfigDict(
-        env_prefix="ALEX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ALEX_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     # --- runtime ---
@@ -101,9 +111,10 @@ class Settings(BaseSettings):
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql+psycopg://")):
-            raise ValueError(
-                "ALEX_DATABASE_URL must be a sqlite:/// URL or a postgresql+psycopg:// URL"
-            )
+            # Only the scheme is named: the rest of the URL may carry a password.
+            scheme = _SCHEME.match(value)
+            found = f" (got a {scheme.group(1)}:// URL)" if scheme else ""
+            raise ValueError(f"must be a sqlite:/// or a postgresql+psycopg:// URL{found}")
         return value
 
     @property
