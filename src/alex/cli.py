@@ -154,9 +154,14 @@ def serve(
     workers: int = typer.Option(1, min=1, max=32, help="Server processes."),
 ) -> None:
     """Serve the API, the web app and, with ALEX_QUEUE=local, the in-process job workers."""
+    from alex.api.server import StartupError
     from alex.api.server import serve as run_server
 
-    run_server(get_settings(), host=host, port=port, workers=workers)
+    try:
+        run_server(get_settings(), host=host, port=port, workers=workers)
+    except StartupError as exc:
+        typer.echo(f"error: cannot serve: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("worker")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alex.api.deps import EngineDep, SettingsDep
@@ -23,10 +27,75 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def migration_heads() -> frozenset[str]:
+def _scripts() -> ScriptDirectory:
     config = alembic_config("sqlite://")
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+def migration_heads() -> frozenset[str]:
+    return frozenset(_scripts().get_heads())
+
+
+SchemaState = Literal["ready", "missing", "unreachable", "empty", "behind", "unknown_revision"]
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """What is wrong with the database, if anything, in words an operator can act on.
+    `detail` is safe to show anyone; `reason` (the driver's own first line, e.g. "connection
+    refused") is for the operator's terminal and logs only."""
+
+    state: SchemaState
+    detail: str | None = None
+    reason: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    @property
+    def reachable(self) -> bool:
+        return self.state not in ("missing", "unreachable")
+
+
+def database_status(engine: Engine) -> DatabaseStatus:
+    """Reachable, and at this code's latest migration? Never creates or changes anything (a
+    missing SQLite file is reported, not created by connecting to it)."""
+    url = engine.url
+    path = url.database
+    on_disk = url.get_backend_name() == "sqlite" and path and path != ":memory:"
+    if on_disk and not Path(str(path)).exists():
+        return DatabaseStatus(
+            "missing", "there is no database file: run `alex db upgrade`", f"looked for {path}"
+        )
+    try:
+        with engine.connect() as conn:
+            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0]
+        return DatabaseStatus("unreachable", "cannot connect to the database", reason)
+    heads = migration_heads()
+    if current == heads:
+        return DatabaseStatus("ready")
+    wanted = ", ".join(sorted(heads))
+    if not current:
+        return DatabaseStatus(
+            "empty", "the database has not been migrated (no schema version): run `alex db upgrade`"
+        )
+    found = ", ".join(sorted(current))
+    known = {script.revision for script in _scripts().walk_revisions()}
+    if not current <= known:
+        return DatabaseStatus(
+            "unknown_revision",
+            f"the database is at revision {found}, which this version of Alex does not know "
+            f"(it needs {wanted}; was the database migrated by a newer version?)",
+        )
+    return DatabaseStatus(
+        "behind",
+        f"the database is at revision {found} and this version needs {wanted}: "
+        "run `alex db upgrade`",
+    )
 
 
 @router.get("/health", response_model=Health)
@@ -52,28 +121,16 @@ def metrics(request: Request, engine: EngineDep, settings: SettingsDep) -> Respo
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready(engine: EngineDep) -> Readiness | JSONResponse:
-    """The database answers and its schema is at the latest migration."""
-    try:
-        with engine.connect() as conn:
-            current = {
-                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
-            }
-    except SQLAlchemyError as exc:
-        log.warning("readiness check failed", extra={"error": str(exc).splitlines()[0]})
-        body = Readiness(
-            status="not_ready",
-            database=False,
-            migrations_at_head=False,
-            detail="database unavailable",
-        )
-        return JSONResponse(body.model_dump(), status_code=503)
-    at_head = current == set(migration_heads())
-    if not at_head:
-        body = Readiness(
-            status="not_ready",
-            database=True,
-            migrations_at_head=False,
-            detail="run `alex db upgrade`",
-        )
-        return JSONResponse(body.model_dump(), status_code=503)
-    return Readiness(status="ready", database=True, migrations_at_head=True)
+    """The database answers and its schema is at the latest migration; if not, `detail` says
+    what is wrong and what to run."""
+    status = database_status(engine)
+    if status.ready:
+        return Readiness(status="ready", database=True, migrations_at_head=True)
+    log.warning("not ready", extra={"state": status.state, "error": status.reason})
+    body = Readiness(
+        status="not_ready",
+        database=status.reachable,
+        migrations_at_head=False,
+        detail=status.detail,
+    )
+    return JSONResponse(body.model_dump(), status_code=503)
