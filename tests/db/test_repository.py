@@ -305,3 +305,74 @@ def test_a_price_day_is_stored_once_per_owner_and_source(session: Session) -> No
         session.flush()
     session.rollback()
     assert len(repo.price_history(session, "u1", "VTI")) == 2
+
+
+def test_another_users_private_symbol_counts_against_my_limit(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the limit, adding someone else's private symbol is refused exactly like adding an
+    unknown one: the answer must not reveal that it exists."""
+    monkeypatch.setenv("ALEX_MAX_PRIVATE_SYMBOLS", "1")
+    get_settings.cache_clear()
+    accounts = {}
+    for user_id in ("alice", "bob"):
+        user = repo.create_user(session, UserCreate(id=user_id))
+        accounts[user_id] = repo.create_account(
+            session, user.id, AccountCreate(account_name="A", account_type="taxable")
+        )
+    repo.add_position(session, accounts["alice"], PositionCreate(symbol="SECRETX", quantity=1))
+    repo.add_position(session, accounts["bob"], PositionCreate(symbol="BOBS", quantity=1))
+    messages = []
+    for symbol in ("NOSUCHQ", "SECRETX"):
+        with pytest.raises(ValidationFailedError) as caught:
+            repo.add_position(session, accounts["bob"], PositionCreate(symbol=symbol, quantity=1))
+        messages.append(caught.value.message.replace(symbol, "S"))
+    assert messages[0] == messages[1]
+    # Holding it already, a second account of the same user may add it freely.
+    second = repo.create_account(
+        session, "alice", AccountCreate(account_name="B", account_type="roth_ira")
+    )
+    repo.add_position(session, second, PositionCreate(symbol="SECRETX", quantity=2))
+
+
+def test_seed_prices_never_win_over_real_ones(session: Session) -> None:
+    repo.create_user(session, UserCreate(id="u1"))
+    repo.upsert_instrument(
+        session, InstrumentCreate(symbol="VTI", name="Vanguard Total Stock", instrument_type="etf")
+    )
+    repo.record_price(session, "VTI", Decimal("335"), date(2026, 11, 20), "seed")
+    # The user's broker file is older than the seed's approximation: it is real, so it counts.
+    repo.set_user_price(session, "u1", "VTI", Decimal("310.42"), date(2026, 11, 18))
+    view = repo.effective_instruments(session, "u1", ["VTI"])["VTI"]
+    assert (view.current_price, view.price_source) == (Decimal("310.42"), "user")
+    # A provider's close older than the seed date replaces the seed price for everyone...
+    repo.record_price(session, "VTI", Decimal("312"), date(2026, 11, 17), "polygon")
+    shared = repo.require_instrument(session, "VTI")
+    assert (shared.current_price, shared.price_source) == (Decimal("312"), "polygon")
+    # ...and a later seed never replaces a real price.
+    repo.record_price(session, "VTI", Decimal("999"), date(2026, 11, 25), "seed")
+    assert repo.require_instrument(session, "VTI").current_price == Decimal("312")
+
+
+def test_selling_a_private_symbol_someone_else_holds_drops_my_view_of_it(
+    session: Session,
+) -> None:
+    positions = {}
+    for user_id in ("alice", "bob"):
+        user = repo.create_user(session, UserCreate(id=user_id))
+        account = repo.create_account(
+            session, user.id, AccountCreate(account_name="A", account_type="taxable")
+        )
+        positions[user_id] = repo.add_position(
+            session, account, PositionCreate(symbol="ZZA", quantity=1)
+        )
+        repo.classify_for_user(session, user_id, "ZZA", NEWX)
+        repo.set_user_price(session, user_id, "ZZA", Decimal(5), date(2026, 11, 30))
+    session.commit()
+    repo.delete_position(session, positions["bob"])
+    session.commit()
+    assert [o.symbol for o in repo.user_overlays(session, "bob")] == []
+    assert repo.user_prices(session, "bob") == []
+    assert [o.symbol for o in repo.user_overlays(session, "alice")] == ["ZZA"]
+    assert len(repo.user_prices(session, "alice")) == 1
+    assert repo.get_instrument(session, "ZZA") is not None

@@ -5,6 +5,7 @@ change is one unit of work. Ownership is checked here, once, by the `get_owned_*
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, union, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, tuple_, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -49,6 +50,8 @@ from alex.schemas import (
     UserRead,
     UserUpdate,
 )
+
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- users
 
@@ -329,8 +332,12 @@ def ensure_instrument(session: Session, symbol: str, user_id: str) -> Instrument
     (its symbol only: no name, type, price or allocations invented), visible only to users who
     hold it, and counted against `user_id`'s limit of private symbols."""
     instrument = session.get(Instrument, symbol)
-    if instrument is not None:
+    if instrument is not None and (
+        instrument.origin != "user" or user_holds(session, user_id, symbol)
+    ):
         return instrument
+    # Another user's private symbol counts as new for this user too: answering otherwise would
+    # reveal that it exists, and let the limit be passed with other users' symbols.
     limit = get_settings().max_private_symbols
     if count_private_symbols(session, user_id) >= limit:
         raise ValidationFailedError(
@@ -338,6 +345,8 @@ def ensure_instrument(session: Session, symbol: str, user_id: str) -> Instrument
             "(the limit per user); remove some or check the symbol",
             field="symbol",
         )
+    if instrument is not None:
+        return instrument
     instrument = Instrument(symbol=symbol, name=symbol, origin="user")
     try:
         with session.begin_nested():
@@ -442,16 +451,43 @@ def is_classified(instrument: Instrument) -> bool:
 
 
 def delete_orphan_private_instruments(session: Session) -> int:
-    """Remove private rows nobody holds any more (after a delete), with their overlays and
-    prices: a symbol a user made up leaves no trace once they no longer hold it."""
-    held = select(Position.symbol).distinct()
-    result = session.execute(
-        delete(Instrument).where(Instrument.origin == "user", Instrument.symbol.not_in(held))
+    """After a delete: remove private rows nobody holds any more (with every overlay and price
+    of them), and each user's overlay and own prices of private symbols they no longer hold (so
+    nothing of theirs hints that someone else still holds it). Returns the rows removed."""
+    private = select(Instrument.symbol).where(Instrument.origin == "user")
+    holders = (
+        select(Account.user_id, Position.symbol)
+        .join(Position, Position.account_id == Account.id)
+        .where(Position.symbol.in_(private))
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    removed = 0
+    for model in (UserInstrument, Price):
+        not_held = ~tuple_(model.user_id, model.symbol).in_(holders)
+        result = session.execute(
+            delete(model).where(model.user_id.is_not(None), model.symbol.in_(private), not_held)
+        )
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    try:
+        # A concurrent request may have just added one of these symbols again; then it is no
+        # orphan, the RESTRICT key refuses the delete, and keeping the row is right.
+        with session.begin_nested():
+            result = session.execute(
+                delete(Instrument).where(
+                    Instrument.origin == "user",
+                    Instrument.symbol.not_in(select(Position.symbol).distinct()),
+                )
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+    except IntegrityError:
+        logger.info("a private instrument was held again while being cleaned up; kept")
+    return removed
 
 
 # --------------------------------------------------------------------------- prices
+
+
+SEED_PRICE_SOURCE = "seed"
+"""The curated set's approximate prices: shown (and flagged stale) until any real price."""
 
 
 @dataclass(frozen=True)
@@ -500,7 +536,7 @@ def record_price(
         row.price = price
     if user_id is None:
         instrument = require_instrument(session, symbol)
-        if instrument.price_as_of is None or as_of >= instrument.price_as_of:
+        if replaces_current_price(instrument.price_as_of, instrument.price_source, as_of, source):
             instrument.current_price = price
             instrument.price_as_of = as_of
             instrument.price_source = source
@@ -552,17 +588,33 @@ def effective_price(
     shared_source: str | None,
     own: EffectivePrice | None,
 ) -> EffectivePrice | None:
-    """The latest of the shared price and the user's own (a tie goes to the user's own)."""
+    """The latest of the shared price and the user's own (a tie goes to the user's own). The
+    seed's approximate prices never win over a user's real one, whatever the dates."""
     shared = (
-        EffectivePrice(shared_price, shared_as_of, shared_source or "seed")
+        EffectivePrice(shared_price, shared_as_of, shared_source or SEED_PRICE_SOURCE)
         if shared_price is not None and shared_as_of is not None
         else None
     )
     if own is None:
         return shared
-    if shared is None or own.as_of >= shared.as_of:
+    if shared is None or shared.source == SEED_PRICE_SOURCE or own.as_of >= shared.as_of:
         return own
     return shared
+
+
+def replaces_current_price(
+    current_as_of: date | None, current_source: str | None, as_of: date, source: str
+) -> bool:
+    """Whether a new shared price becomes the current one: a newer (or same-day) price does,
+    and any real price replaces an approximate seed price; a seed price never replaces a
+    real one."""
+    if current_as_of is None:
+        return True
+    if current_source == SEED_PRICE_SOURCE and source != SEED_PRICE_SOURCE:
+        return True
+    if source == SEED_PRICE_SOURCE and current_source not in (None, SEED_PRICE_SOURCE):
+        return False
+    return as_of >= current_as_of
 
 
 def price_history(

@@ -23,6 +23,7 @@ from alex.db.reference_data import (
     load_sp500,
     upsert_instruments,
 )
+from alex.db.repository import SEED_PRICE_SOURCE
 from alex.db.seed_data import (
     DEMO_ACCOUNTS,
     DEMO_UNCLASSIFIED,
@@ -104,9 +105,9 @@ def seed_instruments(session: Session) -> int:
 def record_seed_prices(session: Session, prices: dict[str, Decimal]) -> None:
     """Record the approximate seed prices, dated `PRICE_AS_OF`, in the shared price history
     and as the current price, in bulk (the demo sign-in seeds). The rule is
-    `repo.record_price`'s: a seed price becomes current unless the shared price is newer, or as
-    recent but from another source (a provider's). Re-seeding writes nothing unless a price
-    changed."""
+    `repo.replaces_current_price`'s: a seed price becomes current only where there is no price
+    or only a seed one; an approximation never replaces a real (provider's) price, whatever its
+    date. Re-seeding writes nothing unless a price changed."""
     history = Base.metadata.tables[Price.__tablename__]
     instruments = Base.metadata.tables[Instrument.__tablename__]
     recorded: dict[str, Decimal] = {
@@ -151,11 +152,12 @@ def record_seed_prices(session: Session, prices: dict[str, Decimal]) -> None:
             instruments.c.symbol == bindparam("b_symbol"),
             or_(
                 instruments.c.price_as_of.is_(None),
-                instruments.c.price_as_of < PRICE_AS_OF,
                 and_(
-                    instruments.c.price_as_of == PRICE_AS_OF,
-                    instruments.c.price_source == "seed",
-                    instruments.c.current_price != bindparam("b_price"),
+                    instruments.c.price_source == SEED_PRICE_SOURCE,
+                    or_(
+                        instruments.c.price_as_of != PRICE_AS_OF,
+                        instruments.c.current_price != bindparam("b_price"),
+                    ),
                 ),
             ),
         )
