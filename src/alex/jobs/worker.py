@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alex.core.config import Settings
 from alex.core.metrics import JOB_ATTEMPT_SECONDS, JOB_ATTEMPTS
@@ -29,6 +32,79 @@ class JobTimeoutError(Exception):
     be interrupted this way; the agents' model and tool calls are awaited.)"""
 
 
+MAX_BACKOFF_SECONDS = 30.0
+
+Pause = Callable[[threading.Event, float], Awaitable[None]]
+
+
+async def pause_unless_stopped(stop: threading.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile (so SIGTERM is not delayed)."""
+    await asyncio.to_thread(stop.wait, seconds)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+class Backoff:
+    """Retrying something that keeps failing (the database or the queue is away): a delay that
+    doubles from `base` up to `cap`, one log line per failed attempt and one line when it works
+    again, instead of a traceback at the polling rate. The delay is jittered (between half and
+    all of it) so many workers do not retry in step; `clock` and `jitter` are injectable."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        base: float,
+        cap: float = MAX_BACKOFF_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.what = what
+        self.base = base
+        self.cap = max(cap, base)
+        self.clock = clock
+        self.jitter = jitter
+        self.extra = extra or {}
+        self.failures = 0
+        self._since = 0.0
+
+    def failed(self, exc: BaseException) -> float:
+        """Record a failure; returns how long to wait before the next attempt."""
+        if self.failures == 0:
+            self._since = self.clock()
+        self.failures += 1
+        full = min(self.cap, self.base * 2.0 ** (self.failures - 1))
+        delay = full * (0.5 + 0.5 * self.jitter())
+        # Database and queue outages are expected and say all in one line; anything else is a
+        # bug whose traceback is worth showing once per streak.
+        expected = isinstance(exc, SQLAlchemyError | OSError | ConnectionError)
+        log.warning(
+            "%s failed (attempt %d); retrying in %.1f s: %s",
+            self.what,
+            self.failures,
+            delay,
+            first_line(exc),
+            extra={**self.extra, "attempt": self.failures, "retry_in_s": round(delay, 2)},
+            exc_info=exc if self.failures == 1 and not expected else None,
+        )
+        return delay
+
+    def succeeded(self) -> None:
+        if self.failures:
+            log.info(
+                "%s recovered after %d failed attempts over %.1f s",
+                self.what,
+                self.failures,
+                self.clock() - self._since,
+                extra={**self.extra, "failed_attempts": self.failures},
+            )
+        self.failures = 0
+
+
 def worker_name(prefix: str = "worker") -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -41,6 +117,9 @@ class Worker:
         *,
         runner: JobRunner | None = None,
         name: str | None = None,
+        pause: Pause = pause_unless_stopped,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.engine = engine
         self.runner = runner or default_runner
@@ -51,6 +130,14 @@ class Worker:
         self.poll_seconds = settings.worker_poll_seconds
         self.job_delay_seconds = settings.worker_job_delay_seconds
         self.jobs_done = 0
+        self.pause = pause
+        self.backoff = Backoff(
+            "claiming jobs",
+            base=self.poll_seconds,
+            clock=clock,
+            jitter=jitter,
+            extra={"worker": self.name},
+        )
 
     async def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
         """Claim and run jobs until `stop` is set. `wake` (set by enqueue) cuts the idle wait."""
@@ -58,9 +145,10 @@ class Worker:
         while not stop.is_set():
             try:
                 ran = await self.run_once()
-            except Exception:
-                log.exception("worker loop error; backing off", extra={"worker": self.name})
-                ran = False
+            except Exception as exc:  # the database away, typically: wait longer each time
+                await self.pause(stop, self.backoff.failed(exc))
+                continue
+            self.backoff.succeeded()
             if not ran and not stop.is_set():
                 await asyncio.to_thread(_idle, stop, wake, self.poll_seconds)
         log.info("worker stopped", extra={"worker": self.name})
@@ -170,8 +258,12 @@ class _Heartbeat(threading.Thread):
                 ours = leases.renew_lease(
                     self.worker.engine, self.claim, lease_seconds=self.worker.lease_seconds
                 )
-            except Exception:
-                log.warning("lease renewal failed; retrying", exc_info=True)
+            except Exception as exc:
+                log.warning(
+                    "lease renewal failed; retrying: %s",
+                    first_line(exc),
+                    extra={"job_id": str(self.claim.job_id)},
+                )
                 continue
             if not ours:
                 self.lost = True
