@@ -15,6 +15,7 @@ from alex.db import repository as repo
 from alex.db.migrate import downgrade, upgrade
 from alex.db.models import Base
 from alex.db.session import session_scope
+from alex.schemas import AccountCreate, InstrumentCreate, PositionCreate, UserCreate
 
 EXPECTED_TABLES = {
     "users",
@@ -51,11 +52,13 @@ def test_downgrade_to_base_then_upgrade_again(db_url: str, engine: Engine) -> No
     assert set(inspect(engine).get_table_names()) >= EXPECTED_TABLES
 
 
-def test_0003_moves_private_classifications_into_each_holders_overlay(
+def test_0003_moves_private_classifications_to_a_sole_holder_and_drops_contested_ones(
     db_url: str, engine: Engine
 ) -> None:
-    """Before 0003 a user's classification sat on the shared row; upgrading gives each holder
-    their own copy, clears the shared row, marks curated rows and records existing prices."""
+    """Before 0003 a user's classification sat on the shared row, author unrecorded. Upgrading
+    clears the shared row; a sole holder keeps it as their overlay, while one held by several
+    users (possibly written by the attacker among them) is dropped. Curated rows are marked and
+    existing prices recorded."""
     downgrade(db_url, "0002")
     engine.dispose()
     meta = MetaData()
@@ -107,18 +110,25 @@ def test_0003_moves_private_classifications_into_each_holders_overlay(
                     **classification,
                     **stamps,
                 },
-                {
-                    "symbol": "ZZQX",
-                    "name": "[phish](https://evil.example)",
-                    "instrument_type": "etf",
-                    "current_price": None,
-                    "price_as_of": None,
-                    "classification_source": "user",
-                    **classification,
-                    **stamps,
-                },
+                *(
+                    {
+                        "symbol": symbol,
+                        "name": name,
+                        "instrument_type": "etf",
+                        "current_price": None,
+                        "price_as_of": None,
+                        "classification_source": "user",
+                        **classification,
+                        **stamps,
+                    }
+                    for symbol, name in (
+                        ("ZZQX", "[phish](https://evil.example)"),
+                        ("ZZSOLO", "Alice's fund"),
+                    )
+                ),
             ],
         )
+        holdings = {"alice": ("ZZQX", "ZZSOLO"), "bob": ("ZZQX",)}
         for user_id in ("alice", "bob"):
             account_id = uuid.uuid4()
             conn.execute(
@@ -135,18 +145,19 @@ def test_0003_moves_private_classifications_into_each_holders_overlay(
                     **stamps,
                 )
             )
-            conn.execute(
-                tables["positions"]
-                .insert()
-                .values(
-                    id=uuid.uuid4(),
-                    account_id=account_id,
-                    symbol="ZZQX",
-                    quantity="1",
-                    as_of_date=date(2026, 11, 1),
-                    **stamps,
+            for symbol in holdings[user_id]:
+                conn.execute(
+                    tables["positions"]
+                    .insert()
+                    .values(
+                        id=uuid.uuid4(),
+                        account_id=account_id,
+                        symbol=symbol,
+                        quantity="1",
+                        as_of_date=date(2026, 11, 1),
+                        **stamps,
+                    )
                 )
-            )
 
     upgrade(db_url, "head")
     engine.dispose()
@@ -159,8 +170,36 @@ def test_0003_moves_private_classifications_into_each_holders_overlay(
         shared = repo.require_instrument(session, "ZZQX")
         assert shared.origin == "user" and shared.name == "ZZQX"
         assert shared.allocation_asset_class is None and shared.classification_source is None
-        for holder in ("alice", "bob"):
-            view = repo.effective_instruments(session, holder, ["ZZQX"])["ZZQX"]
-            assert view.classification_source == "user" and view.allocation_sectors == {"cash": 100}
-        carol = repo.effective_instruments(session, "carol", ["ZZQX"])["ZZQX"]
-        assert not carol.is_classified
+        for user_id in ("alice", "bob", "carol"):
+            view = repo.effective_instruments(session, user_id, ["ZZQX"])["ZZQX"]
+            assert not view.is_classified and view.name == "ZZQX", user_id
+        solo = repo.effective_instruments(session, "alice", ["ZZSOLO"])["ZZSOLO"]
+        assert solo.classification_source == "user" and solo.allocation_sectors == {"cash": 100}
+        assert solo.name == "Alice's fund"
+        assert not repo.effective_instruments(session, "bob", ["ZZSOLO"])["ZZSOLO"].is_classified
+
+
+def test_downgrade_and_upgrade_with_data_in_every_table(db_url: str, engine: Engine) -> None:
+    """Batch-mode table copies on SQLite must survive rows that reference the copied table."""
+    with session_scope(engine) as session:
+        user = repo.create_user(session, UserCreate(id="alice"))
+        account = repo.create_account(
+            session, user.id, AccountCreate(account_name="A", account_type="taxable")
+        )
+        repo.upsert_instrument(
+            session, InstrumentCreate(symbol="VTI", name="Vanguard Total", instrument_type="etf")
+        )
+        repo.record_price(session, "VTI", Decimal("300"), date(2026, 11, 20), "seed")
+        repo.add_position(session, account, PositionCreate(symbol="VTI", quantity=Decimal(2)))
+        repo.add_position(session, account, PositionCreate(symbol="ZZQX", quantity=Decimal(1)))
+        repo.set_user_price(session, "alice", "ZZQX", Decimal(5), date(2026, 11, 30))
+    engine.dispose()
+    downgrade(db_url, "0002")
+    engine.dispose()
+    assert "prices" not in inspect(engine).get_table_names()
+    upgrade(db_url, "head")
+    engine.dispose()
+    with session_scope(engine) as session:
+        snapshot = repo.load_portfolio(session, "alice")
+        assert sorted(p.symbol for p in snapshot.accounts[0].positions) == ["VTI", "ZZQX"]
+        assert snapshot.instruments["VTI"].current_price == Decimal("300")

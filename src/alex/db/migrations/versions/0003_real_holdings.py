@@ -5,9 +5,11 @@ Revises: 0002
 Create Date: 2026-12-02
 
 Before this revision a user's classification was written to the shared instrument row, so it
-changed every holder's numbers. Upgrading moves every classification made for a symbol no
-shared source knows (by a user or by the tagger) into the overlay of each user who holds it,
-and clears it from the shared row.
+changed every holder's numbers, and nothing recorded who wrote it. Upgrading clears every
+classification of a symbol no shared source knows (by a user or by the tagger) from the shared
+row; when exactly one user holds the symbol it must have been theirs (or the tagger's for
+them), so it becomes their overlay. With several holders it may be another holder's (the
+reclassify-as-cash attack), so it is dropped: the tagger or each user classifies it again.
 """
 
 from __future__ import annotations
@@ -179,13 +181,18 @@ def _move_private_classifications() -> None:
     ).all()
     now = alex.db.types.utcnow()
     for row in private:
-        holders = conn.execute(
-            sa.select(accounts.c.user_id)
-            .distinct()
-            .join(positions, positions.c.account_id == accounts.c.id)
-            .where(positions.c.symbol == row.symbol)
-        ).scalars()
-        for user_id in holders:
+        holders = (
+            conn.execute(
+                sa.select(accounts.c.user_id)
+                .distinct()
+                .join(positions, positions.c.account_id == accounts.c.id)
+                .where(positions.c.symbol == row.symbol)
+            )
+            .scalars()
+            .all()
+        )
+        if len(holders) == 1:
+            (user_id,) = holders
             conn.execute(
                 overlays.insert().values(
                     user_id=user_id,
