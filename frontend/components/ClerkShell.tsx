@@ -7,13 +7,15 @@ import { clerkPublishableKey, setTokenGetter } from "@/lib/token";
 
 function Bridge() {
   const { isLoaded, isSignedIn, getToken, signOut } = useClerkAuth();
-  const auth = useAuth();
-  const { setSignedIn, clerkSignOut } = auth;
+  const { setSignedIn, setClerkSignOut } = useAuth();
   useEffect(() => {
     setTokenGetter(() => getToken());
-    clerkSignOut.current = () => signOut();
-    return () => setTokenGetter(null);
-  }, [getToken, signOut, clerkSignOut]);
+    setClerkSignOut(() => signOut());
+    return () => {
+      setTokenGetter(null);
+      setClerkSignOut(null);
+    };
+  }, [getToken, signOut, setClerkSignOut]);
   useEffect(() => {
     setSignedIn(isLoaded ? Boolean(isSignedIn) : null);
   }, [isLoaded, isSignedIn, setSignedIn]);

@@ -27,6 +27,8 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
         <p className="mt-2 text-sm text-slate-600">{this.state.error.message}</p>
         <div className="mt-6 flex justify-center gap-2">
           <button className="rounded-lg bg-brand px-4 py-2 text-sm font-semibold text-white" onClick={() => this.setState({ error: null })}>Try again</button>
+          {/* A full page load on purpose: client-side navigation would keep this boundary's error. */}
+          {/* eslint-disable-next-line @next/next/no-html-link-for-pages */}
           <a className="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold text-ink" href="/">Go to dashboard</a>
         </div>
       </div>

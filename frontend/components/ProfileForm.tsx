@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useToast } from "@/components/Toast";
 import { Button, TextField } from "@/components/ui";
 import { api, ApiError } from "@/lib/api";
@@ -42,9 +42,12 @@ export function ProfileForm({ user, onSaved }: { user: User; onSaved: (u: User) 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
-  useEffect(() => {
+  // The name can change elsewhere (sign-up, another tab's save): show the new one.
+  const [shownName, setShownName] = useState(user.display_name);
+  if (user.display_name !== shownName) {
+    setShownName(user.display_name);
     setName(user.display_name);
-  }, [user.display_name]);
+  }
 
   const invalid = !!allocationError(assets) || !!allocationError(regions) || !name.trim();
 

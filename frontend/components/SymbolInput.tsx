@@ -23,22 +23,30 @@ export function SymbolInput({ value, onChange, error }: { value: string; onChang
   const timer = useRef<number | undefined>(undefined);
   const latest = useRef("");
 
+  // An emptied field forgets the last results at once (while rendering, not in an effect).
+  const query = value.trim();
+  const [prevQuery, setPrevQuery] = useState(query);
+  if (query !== prevQuery) {
+    setPrevQuery(query);
+    if (!query) { setItems([]); setSearchedFor(null); }
+  }
+
   useEffect(() => {
-    const q = value.trim();
-    latest.current = q;
+    latest.current = query;
     window.clearTimeout(timer.current);
-    if (!q) { setItems([]); setSearchedFor(null); return; }
-    timer.current = window.setTimeout(async () => {
+    if (!query) return;
+    const search = async () => {
       try {
-        const res = await api<Instrument[]>("/api/instruments", { query: { q, limit: 8 } });
+        const res = await api<Instrument[]>("/api/instruments", { query: { q: query, limit: 8 } });
         // A slower, older search must not overwrite the results of the latest one.
-        if (latest.current === q) { setItems(res); setSearchedFor(q); setActive(-1); }
+        if (latest.current === query) { setItems(res); setSearchedFor(query); setActive(-1); }
       } catch {
-        if (latest.current === q) { setItems([]); setSearchedFor(null); }
+        if (latest.current === query) { setItems([]); setSearchedFor(null); }
       }
-    }, 150);
+    };
+    timer.current = window.setTimeout(() => void search(), 150);
     return () => window.clearTimeout(timer.current);
-  }, [value]);
+  }, [query]);
 
   const choose = (i: Instrument) => { onChange(i.symbol); setOpen(false); };
   const found = lookup(value, searchedFor, items);

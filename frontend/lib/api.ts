@@ -27,6 +27,9 @@ function onUnauthorized(): void {
   if (path.startsWith("/signin") || path.startsWith("/signup")) return;
   redirecting = true;
   const next = encodeURIComponent(path + window.location.search);
+  // A full page load on purpose: this runs outside React (no router), and it drops every
+  // signed-in page's state along with the rejected token.
+  // eslint-disable-next-line @next/next/no-location-assign-relative-destination
   window.location.assign(`/signin/?next=${next}`);
 }
 

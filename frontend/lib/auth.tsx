@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type MutableRefObject, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { useRouter } from "next/router";
 import { api } from "./api";
 import { clearToken, clerkEnabled, hasLocalToken, storeToken } from "./token";
@@ -14,10 +14,12 @@ interface AuthState {
   signOut: () => Promise<void>;
   /** Set by the Clerk bridge. */
   setSignedIn: (v: boolean | null) => void;
-  clerkSignOut: MutableRefObject<(() => Promise<void>) | null>;
+  setClerkSignOut: (fn: (() => Promise<void>) | null) => void;
 }
 
 const Ctx = createContext<AuthState | null>(null);
+
+const subscribeNever = () => () => {};
 
 export function useAuth(): AuthState {
   const ctx = useContext(Ctx);
@@ -26,11 +28,15 @@ export function useAuth(): AuthState {
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [signedIn, setSignedIn] = useState<boolean | null>(null);
+  // null until something says otherwise: a sign-in or sign-out here, or the Clerk bridge.
+  const [known, setSignedIn] = useState<boolean | null>(null);
+  // The static HTML was rendered without localStorage, so the stored token is read only once
+  // hydrated (false on the server and during hydration, true afterwards).
+  const hydrated = useSyncExternalStore(subscribeNever, () => true, () => false);
+  const signedIn = known ?? (clerkEnabled || !hydrated ? null : hasLocalToken());
   const clerkOut = useRef<(() => Promise<void>) | null>(null);
-
-  useEffect(() => {
-    if (!clerkEnabled) setSignedIn(hasLocalToken());
+  const setClerkSignOut = useCallback((fn: (() => Promise<void>) | null) => {
+    clerkOut.current = fn;
   }, []);
 
   const accept = useCallback((t: TokenResponse) => {
@@ -61,7 +67,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [clerkOut]);
 
   return (
-    <Ctx.Provider value={{ signedIn, mode: clerkEnabled ? "clerk" : "local", signIn, signUp, demo, signOut, setSignedIn, clerkSignOut: clerkOut }}>
+    <Ctx.Provider value={{ signedIn, mode: clerkEnabled ? "clerk" : "local", signIn, signUp, demo, signOut, setSignedIn, setClerkSignOut }}>
       {children}
     </Ctx.Provider>
   );

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
-import { ButtonLink, Badge, Button, Card, EmptyState, PageSkeleton, SelectField, Stat, Tabs } from "@/components/ui";
+import { ButtonLink, Badge, Card, EmptyState, PageSkeleton, SelectField, Stat, Tabs } from "@/components/ui";
 import { dateTime, money, pct } from "@/lib/format";
 import { priceSourceLabel, shortDate } from "@/lib/holdings";
 import { readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
@@ -48,7 +48,7 @@ function ReportBody({ job }: { job: Job }) {
                 <Card><Gauge value={retirement.successProbability} label="Chance your plan lasts" sublabel={retirement.paths ? `${retirement.paths.toLocaleString()} simulated futures` : undefined} /></Card>
               )}
               {charts[0] && <Card title={charts[0].title}><ChartView spec={charts[0]} height={220} /></Card>}
-              <Card><p className="text-xs text-slate-500">Every figure in this report comes from Alex's calculations on your data. See <button className="font-semibold text-brand-600 hover:underline" onClick={() => setTab("quality")}>Data quality</button> for coverage and the grounding check.</p></Card>
+              <Card><p className="text-xs text-slate-500">Every figure in this report comes from Alex&apos;s calculations on your data. See <button className="font-semibold text-brand-600 hover:underline" onClick={() => setTab("quality")}>Data quality</button> for coverage and the grounding check.</p></Card>
             </aside>
           </div>
         )}

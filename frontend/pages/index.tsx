@@ -34,7 +34,7 @@ export default function Dashboard() {
 
   const analysis = portfolioRes.data?.analysis;
   const charts = portfolioRes.data?.charts;
-  const accts = accounts.data ?? [];
+  const accts = useMemo(() => accounts.data ?? [], [accounts.data]);
   const totals = useMemo(() => {
     const total = accts.reduce((s, a) => s + (num(a.total_value) ?? 0), 0);
     const cash = accts.reduce((s, a) => s + (num(a.cash_balance) ?? 0), 0);

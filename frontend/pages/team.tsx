@@ -124,18 +124,31 @@ export default function TeamPage() {
   const [events, setEvents] = useState<AgentEvent[]>([]);
   const [now, setNow] = useState(() => Date.now());
   const [starting, setStarting] = useState(false);
-  const watchedLive = useRef(false);
+  // Watching live: this job was started here or found running, so its events are replayed at
+  // their recorded pace and its end is announced.
   const [live, setLive] = useState(false);
   const [shown, setShown] = useState(0);
+  const [notFound, setNotFound] = useState<string | null>(null);
 
-  // Which job to show: ?job=… or a job still in progress.
-  useEffect(() => {
-    if (!router.isReady || jobId) return;
+  // Which job to show: ?job=… (unless it was not found) or a job still in progress.
+  if (router.isReady && !jobId) {
     const q = router.query.job;
-    if (typeof q === "string") { setJobId(q); return; }
-    const live = jobs.data?.find((j) => j.status === "pending" || j.status === "running");
-    if (live) { watchedLive.current = true; setLive(true); setJobId(live.id); }
-  }, [router.isReady, router.query.job, jobs.data, jobId]);
+    if (typeof q === "string") {
+      if (q !== notFound) setJobId(q);
+    } else {
+      const running = jobs.data?.find((j) => j.status === "pending" || j.status === "running");
+      if (running) { setLive(true); setJobId(running.id); }
+    }
+  }
+
+  // Another job starts from nothing.
+  const [shownFor, setShownFor] = useState(jobId);
+  if (jobId !== shownFor) {
+    setShownFor(jobId);
+    setEvents([]);
+    setShown(0);
+    setJob(null);
+  }
 
   // Poll the job and its events until it finishes. Cards change only when events arrive.
   useEffect(() => {
@@ -143,9 +156,6 @@ export default function TeamPage() {
     let stop = false;
     let after = 0;
     let timer: number | undefined;
-    setEvents([]);
-    setShown(0);
-    setJob(null);
     const tick = async () => {
       try {
         const [j, evs] = await Promise.all([
@@ -159,26 +169,27 @@ export default function TeamPage() {
         if (finished && evs.length === 0) return; // drained
       } catch (e) {
         if (stop) return;
-        if ((e as ApiError).status === 404 || (e as ApiError).status === 403) { toast.error("That analysis was not found"); setJobId(null); return; }
+        if ((e as ApiError).status === 404 || (e as ApiError).status === 403) { toast.error("That analysis was not found"); setNotFound(jobId); setJobId(null); return; }
       }
-      timer = window.setTimeout(tick, POLL_MS);
+      timer = window.setTimeout(() => void tick(), POLL_MS);
     };
     void tick();
     return () => { stop = true; window.clearTimeout(timer); };
   }, [jobId, toast]);
 
-  // Reveal events in order, spaced by their recorded timestamps when watching live.
+  // Reveal events in order, spaced by their recorded timestamps when watching live; otherwise
+  // all at once.
   useEffect(() => {
-    if (shown >= events.length) return;
-    if (!live) { setShown(events.length); return; }
+    if (!live || shown >= events.length) return;
     const prev = events[shown - 1];
     const gap = prev ? Date.parse(events[shown].created_at) - Date.parse(prev.created_at) : 0;
     const t = window.setTimeout(() => setShown((n) => n + 1), Math.max(0, Math.min(gap, MAX_STEP_MS)));
     return () => window.clearTimeout(t);
   }, [events, shown, live]);
 
-  const visible = useMemo(() => events.slice(0, shown), [events, shown]);
-  const catchingUp = shown < events.length;
+  const revealed = live ? shown : events.length;
+  const visible = useMemo(() => events.slice(0, revealed), [events, revealed]);
+  const catchingUp = revealed < events.length;
   const shownJob = useMemo<Job | null>(() => {
     if (!job) return null;
     if (catchingUp && (job.status === "completed" || job.status === "failed")) return { ...job, status: "running", completed_at: null };
@@ -192,31 +203,29 @@ export default function TeamPage() {
     return () => window.clearInterval(t);
   }, [running]);
 
-  // On completion of a job we watched live, flip to the Analysis page.
-  const [flipTo, setFlipTo] = useState<string | null>(null);
+  // On completion of a job we watched live, say so once and flip to the Analysis page.
   const reloadJobs = jobs.reload;
   const shownStatus = shownJob?.status;
+  const announced = useRef<string | null>(null);
+  const flipTimer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(flipTimer.current), []);
   useEffect(() => {
     if (shownStatus === "running") void reloadJobs();
   }, [shownStatus, reloadJobs]);
   useEffect(() => {
-    if (!shownJob || !watchedLive.current) return;
+    if (!shownJob || !live || announced.current === shownJob.id) return;
+    const id = shownJob.id;
     if (shownJob.status === "completed") {
-      watchedLive.current = false;
+      announced.current = id;
       toast.success("Your analysis is ready");
       void reloadJobs();
-      setFlipTo(shownJob.id);
+      flipTimer.current = window.setTimeout(() => void router.push(`/analysis/?job=${id}`), 1800);
     } else if (shownJob.status === "failed") {
-      watchedLive.current = false;
+      announced.current = id;
       toast.error(shownJob.error_message ?? "The analysis failed");
       void reloadJobs();
     }
-  }, [shownJob, toast, reloadJobs]);
-  useEffect(() => {
-    if (!flipTo) return;
-    const t = window.setTimeout(() => void router.push(`/analysis/?job=${flipTo}`), 1800);
-    return () => window.clearTimeout(t);
-  }, [flipTo, router]);
+  }, [shownJob, live, toast, reloadJobs, router]);
 
   const team = useMemo(() => settle(applyEvents(initialTeam(), visible), shownJob?.status ?? "pending"), [visible, shownJob?.status]);
 
@@ -224,7 +233,6 @@ export default function TeamPage() {
     setStarting(true);
     try {
       const res = await api<JobCreated>("/api/analyze", { method: "POST" });
-      watchedLive.current = true;
       setLive(true);
       setNow(Date.now());
       setJobId(res.job_id);
@@ -288,7 +296,7 @@ export default function TeamPage() {
                     <td className="num whitespace-nowrap px-3 py-3 text-right">{j.started_at && j.completed_at ? duration(Date.parse(j.completed_at) - Date.parse(j.started_at)) : "—"}</td>
                     <td className="whitespace-nowrap px-5 py-3 text-right">
                       {j.status === "completed" && <Link className="font-semibold text-brand-600 hover:underline" href={`/analysis/?job=${j.id}`}>Report</Link>}
-                      <button className="ml-3 font-semibold text-ai hover:underline" onClick={() => { watchedLive.current = false; setLive(false); setJobId(j.id); void router.replace(`/team/?job=${j.id}`, undefined, { shallow: true }); }}>View team</button>
+                      <button className="ml-3 font-semibold text-ai hover:underline" onClick={() => { setLive(false); setJobId(j.id); void router.replace(`/team/?job=${j.id}`, undefined, { shallow: true }); }}>View team</button>
                     </td>
                   </tr>
                 ))}

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Fragment, useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ClassifyForm } from "@/components/ClassifyForm";
 import { AccountsNav } from "@/components/DataHealth";
 import { Layout, PageHeader } from "@/components/Layout";
@@ -14,19 +14,21 @@ import { useApi } from "@/lib/useApi";
 
 /** Every account with its positions (as this user sees them), reloaded after each fix. */
 function useAccountDetails() {
-  const [data, setData] = useState<AccountDetail[] | undefined>(undefined);
-  const [error, setError] = useState<Error | null>(null);
+  const [answer, setAnswer] = useState<{ data?: AccountDetail[]; error: Error | null }>({ error: null });
+  // Only the latest load may store its answer: an older, slower one must not overwrite it.
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latest.current;
     try {
       const list = await api<Account[]>("/api/accounts");
-      setData(await Promise.all(list.map((a) => api<AccountDetail>(`/api/accounts/${a.id}`))));
-      setError(null);
+      const data = await Promise.all(list.map((a) => api<AccountDetail>(`/api/accounts/${a.id}`)));
+      if (latest.current === request) setAnswer({ data, error: null });
     } catch (e) {
-      setError(e as Error);
+      if (latest.current === request) setAnswer((prev) => ({ ...prev, error: e as Error }));
     }
   }, []);
   useEffect(() => { void load(); }, [load]);
-  return { data, error, reload: load };
+  return { data: answer.data, error: answer.error, reload: load };
 }
 
 function Tile({ label, count, hint, bad }: { label: string; count: number; hint: string; bad?: boolean }) {

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { useRouter } from "next/router";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { AccountForm } from "@/components/AccountForm";
 import { AccountsNav, LeftOutNote } from "@/components/DataHealth";
 import { Layout, PageHeader } from "@/components/Layout";
@@ -23,9 +23,13 @@ export default function AccountsPage() {
   const [deleting, setDeleting] = useState<Account | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (router.isReady && router.query.new === "1") setCreating(true);
-  }, [router.isReady, router.query.new]);
+  // ?new=1 (the dashboard's "Add an account") opens the form once each time it appears.
+  const askedNew = router.isReady && router.query.new === "1";
+  const [sawNew, setSawNew] = useState(false);
+  if (askedNew !== sawNew) {
+    setSawNew(askedNew);
+    if (askedNew) setCreating(true);
+  }
 
   const list = accounts.data ?? [];
   const grand = list.reduce((s, a) => s + (num(a.total_value) ?? 0), 0);
