@@ -400,3 +400,17 @@ def test_simple_layout_under_a_title_line() -> None:
     assert parsed.format == "simple"
     assert table(parsed) == [(3, "VTI", "2", None, None)]
     assert [(n.line, n.message) for n in parsed.ignored] == [(1, "above the header")]
+
+
+def test_fidelity_blank_line_between_holdings_drops_nothing() -> None:
+    """A blank line inside the holdings (an edited file, another export version) must not turn
+    the rest of the file into ignored notes: every holding and cash line after it still counts."""
+    lines = sample("fidelity_positions.csv").splitlines(keepends=True)
+    lines.insert(3, "\n")  # after SPAXX** and VTI
+    parsed = parse("".join(lines))
+    assert errors(parsed) == []
+    assert [h.symbol for h in parsed.holdings] == ["VTI", "FXAIX", "AAPL", "BND"]
+    assert parsed.cash == Decimal("1273.47")
+    assert [(n.line, n.message) for n in parsed.ignored] == [
+        (11, "notes below the holdings, from this line on")
+    ]

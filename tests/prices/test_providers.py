@@ -208,6 +208,10 @@ async def test_two_symbols_failing_in_a_row_stop_the_run(stand_in: StandIn, slee
         (Reply(200, b'{"status":"OK","results":[{"c":5e15,"t":1796158800000}]}'), "less than"),
         (Reply(200, b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}"), "too large"),
         (Reply(400, b'{"status":"ERROR","error":"Bad request"}'), "HTTP 400: Bad request"),
+        (
+            Reply(200, b'{"status":"OK"}', headers={"Content-Encoding": "gzip"}),
+            "could not be decoded",
+        ),
     ],
     ids=[
         "negative",
@@ -227,6 +231,7 @@ async def test_two_symbols_failing_in_a_row_stop_the_run(stand_in: StandIn, slee
         "absurd",
         "huge",
         "400",
+        "bad-gzip",
     ],
 )
 async def test_answers_that_are_not_prices_never_become_one(

@@ -58,7 +58,8 @@ class FidelityFormat:
             if record.line <= header.line:
                 continue
             if record.blank:
-                in_footer = in_footer or bool(out.holdings or out.cash)
+                # A blank line is not where the holdings end: a line shaped like a holding after
+                # it is still one (dropping it would import part of the file without a word).
                 continue
             # Disclaimers and the download date are one quoted paragraph per line.
             if in_footer or len(record.filled) == 1:

@@ -1,5 +1,7 @@
-"""Numbers as brokers write them: `$1,234.56`, `-$0.16`, `+$12.00`, `(1,234.56)`, `12.5%`, and
-`--` or `N/A` where a value does not apply. Exact `Decimal`s, never floats."""
+"""Numbers as brokers write them: `$1,234.56`, `-$0.16`, `+$12.00`, `(1,234.56)`, and `--` or
+`N/A` where a value does not apply. Exact `Decimal`s, never floats. Only amounts are read (a
+quantity, a price, a cost basis, cash): a percentage there is an error, never a number of
+shares, and only ASCII digits count."""
 
 from __future__ import annotations
 
@@ -19,9 +21,8 @@ _NUMBER = re.compile(
     (?P<inner_sign>[+-])?
     (?P<digits>\d{1,3}(?:,\d{3})+|\d+)?
     (?P<fraction>\.\d+)?
-    %?
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 
@@ -32,8 +33,8 @@ class NotANumberError(ValueError):
 def parse_amount(text: str) -> Decimal | None:
     """The number in `text`, or None when the cell says there is none (`--`, `N/A`, empty).
 
-    Parentheses and a leading minus (before or after `$`) make it negative; a trailing `%` is
-    dropped (the caller knows which columns are percentages). Raises `NotANumberError`."""
+    Parentheses and a leading minus (before or after `$`) make it negative. Raises
+    `NotANumberError`."""
     value = text.strip()
     if value.lower() in EMPTY:
         return None

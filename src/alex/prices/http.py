@@ -197,6 +197,11 @@ class HttpPriceProvider(PriceProvider):
                 )
             except _BodyTooLargeError:
                 return self.invalid(symbol, "the answer is too large to be a quote")
+            except httpx.DecodingError:
+                # E.g. `Content-Encoding: gzip` over a body that is not: an answer, but garbage.
+                return self.invalid(symbol, "the answer could not be decoded")
+            except httpx.TooManyRedirects:
+                return self.invalid(symbol, "the answer redirected too many times")
             else:
                 if status in (401, 403):
                     raise ProviderConfigError(
