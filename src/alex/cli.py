@@ -174,13 +174,18 @@ def worker(
     """Run jobs from the queue (the jobs table with ALEX_QUEUE=postgres, SQS with
     ALEX_QUEUE=sqs) until SIGTERM; the first signal lets running jobs finish."""
     from alex.jobs.postgres import worker_main
+    from alex.jobs.sqs import SqsConfigError
 
     if metrics_port:
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, addr=get_settings().host)
 
-    worker_main(get_settings(), concurrency=concurrency)
+    try:
+        worker_main(get_settings(), concurrency=concurrency)
+    except SqsConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("analyze")

@@ -77,6 +77,10 @@ def worker_main(settings: Settings, *, concurrency: int = 1) -> int:
     workers) or consume SQS (ALEX_QUEUE=sqs) until SIGTERM."""
     from alex.db.session import engine_for
 
+    if settings.queue == "sqs":
+        from alex.jobs.sqs import check_consumer_config
+
+        check_consumer_config(settings)  # before the slow preload: say what is missing now
     engine = engine_for(settings.resolved_database_url)
     preload_runner()
     if settings.queue == "sqs":

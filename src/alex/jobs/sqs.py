@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alex.core.config import Settings
 from alex.jobs import leases
 from alex.jobs.leases import ClaimOutcome
 from alex.jobs.queue import EnqueueError
 from alex.jobs.runner import JobRunner
-from alex.jobs.worker import Worker, worker_name
+from alex.jobs.worker import Backoff, Worker, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,29 @@ class JobMessage(BaseModel):
 
 class SqsDeliveryError(Exception):
     """One or more records failed; raising makes SQS redeliver them."""
+
+
+class SqsConfigError(Exception):
+    """`alex worker` with ALEX_QUEUE=sqs lacks something it needs; the message says what."""
+
+
+def check_consumer_config(settings: Settings, *, session: Any | None = None) -> None:
+    """Say what is missing before the first receive, which would otherwise fail with botocore's
+    `NoCredentialsError` even when the queue URL is what was forgotten."""
+    if not settings.sqs_queue_url:
+        raise SqsConfigError(
+            "ALEX_QUEUE=sqs needs ALEX_SQS_QUEUE_URL, the queue to consume "
+            "(e.g. https://sqs.us-east-1.amazonaws.com/123456789012/alex-jobs)"
+        )
+    if session is None:
+        import boto3
+
+        session = boto3.session.Session()
+    if session.get_credentials() is None:
+        raise SqsConfigError(
+            "ALEX_QUEUE=sqs found no AWS credentials: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role"
+        )
 
 
 def sqs_client(settings: Settings) -> Any:
@@ -183,18 +212,55 @@ def poll_once(
     return len(messages)
 
 
-def consume_forever(engine: Engine, settings: Settings) -> int:
-    """`alex worker` with ALEX_QUEUE=sqs: long-poll the queue until SIGTERM/SIGINT."""
-    import signal
-    import threading
+def _wait_unless_stopped(stop: threading.Event, seconds: float) -> None:
+    stop.wait(seconds)
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    client = sqs_client(settings)
+
+def consume_forever(
+    engine: Engine,
+    settings: Settings,
+    *,
+    client: Any | None = None,
+    stop: threading.Event | None = None,
+    runner: JobRunner | None = None,
+    wait_seconds: int = 5,
+    pause: Callable[[threading.Event, float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    jitter: Callable[[], float] = random.random,
+) -> int:
+    """`alex worker` with ALEX_QUEUE=sqs: long-poll the queue until SIGTERM/SIGINT (or `stop`).
+    An unreachable endpoint or database is retried with a growing delay, one line per attempt;
+    configuration that can never work raises SqsConfigError at once."""
+    check_consumer_config(settings)
+    if stop is None:
+        import signal
+
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    wait = pause or _wait_unless_stopped
+    client = client or sqs_client(settings)
+    backoff = Backoff(
+        "receiving from SQS",
+        base=settings.worker_poll_seconds,
+        clock=clock,
+        jitter=jitter,
+        extra={"queue_url": settings.sqs_queue_url},
+        expected=(BotoCoreError, ClientError, SQLAlchemyError, OSError),
+    )
     received = 0
     while not stop.is_set():
-        received += poll_once(
-            client, settings.sqs_queue_url, engine=engine, settings=settings, wait_seconds=5
-        )
+        try:
+            received += poll_once(
+                client,
+                settings.sqs_queue_url,
+                engine=engine,
+                settings=settings,
+                runner=runner,
+                wait_seconds=wait_seconds,
+            )
+        except Exception as exc:  # botocore and the database raise many unrelated types
+            wait(stop, backoff.failed(exc))
+            continue
+        backoff.succeeded()
     return received

@@ -62,8 +62,10 @@ class Backoff:
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
         extra: dict[str, str] | None = None,
+        expected: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError),
     ) -> None:
         self.what = what
+        self.expected = expected
         self.base = base
         self.cap = max(cap, base)
         self.clock = clock
@@ -79,9 +81,9 @@ class Backoff:
         self.failures += 1
         full = min(self.cap, self.base * 2.0 ** (self.failures - 1))
         delay = full * (0.5 + 0.5 * self.jitter())
-        # Database and queue outages are expected and say all in one line; anything else is a
-        # bug whose traceback is worth showing once per streak.
-        expected = isinstance(exc, SQLAlchemyError | OSError | ConnectionError)
+        # Outages (`expected`: the database's, the network's) say all in one line; anything else
+        # is a bug whose traceback is worth showing once per streak.
+        expected = isinstance(exc, self.expected)
         log.warning(
             "%s failed (attempt %d); retrying in %.1f s: %s",
             self.what,
