@@ -49,7 +49,7 @@ typecheck: deps
 	$(UV) run mypy src
 
 frontend-test: frontend/node_modules/.package-lock.json
-	cd frontend && npm run typecheck && npm run lint && npm test
+	cd frontend && npm run typecheck && npm run lint && npm run format:check && npm test
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an event loop
 # on the main thread for the whole session, which would break asyncio tests sharing a worker.

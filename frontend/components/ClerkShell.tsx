@@ -24,7 +24,13 @@ function Bridge() {
 
 export default function ClerkShell({ children }: { children: ReactNode }) {
   return (
-    <ClerkProvider publishableKey={clerkPublishableKey} signInUrl="/signin/" signUpUrl="/signup/" signInFallbackRedirectUrl="/" signUpFallbackRedirectUrl="/">
+    <ClerkProvider
+      publishableKey={clerkPublishableKey}
+      signInUrl="/signin/"
+      signUpUrl="/signup/"
+      signInFallbackRedirectUrl="/"
+      signUpFallbackRedirectUrl="/"
+    >
       <Bridge />
       {children}
     </ClerkProvider>

@@ -21,7 +21,9 @@ export function DataControls({ accountCount }: { accountCount: number }) {
     setExporting(true);
     try {
       const data = await api<unknown>("/api/user/export");
-      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+      const url = URL.createObjectURL(
+        new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }),
+      );
       const link = document.createElement("a");
       link.href = url;
       link.download = exportFileName(new Date());
@@ -52,15 +54,38 @@ export function DataControls({ accountCount }: { accountCount: number }) {
   };
 
   return (
-    <Card title="Your data" subtitle="Everything Alex stores about you is yours" className="mt-6" id="your-data">
+    <Card
+      title="Your data"
+      subtitle="Everything Alex stores about you is yours"
+      className="mt-6"
+      id="your-data"
+    >
       <div className="flex flex-wrap items-center gap-3">
-        <Button variant="secondary" onClick={download} busy={exporting}>Download my data (JSON)</Button>
-        <Button variant="danger" onClick={() => setConfirming(true)}>Delete all my data</Button>
+        <Button variant="secondary" onClick={download} busy={exporting}>
+          Download my data (JSON)
+        </Button>
+        <Button variant="danger" onClick={() => setConfirming(true)}>
+          Delete all my data
+        </Button>
       </div>
-      <p className="mt-3 text-xs text-slate-500">The download holds your profile, accounts, positions and every analysis with its events.</p>
-      <ConfirmDialog open={confirming} title="Delete all your data?" confirmLabel="Delete everything" busy={deleting}
-        onCancel={() => setConfirming(false)} onConfirm={remove}
-        message={<>This permanently deletes your profile, {accountCount} account{accountCount === 1 ? "" : "s"} with their positions, and all your analyses, and signs you out everywhere. It cannot be undone.</>} />
+      <p className="mt-3 text-xs text-slate-500">
+        The download holds your profile, accounts, positions and every analysis with its events.
+      </p>
+      <ConfirmDialog
+        open={confirming}
+        title="Delete all your data?"
+        confirmLabel="Delete everything"
+        busy={deleting}
+        onCancel={() => setConfirming(false)}
+        onConfirm={remove}
+        message={
+          <>
+            This permanently deletes your profile, {accountCount} account
+            {accountCount === 1 ? "" : "s"} with their positions, and all your analyses, and signs
+            you out everywhere. It cannot be undone.
+          </>
+        }
+      />
     </Card>
   );
 }

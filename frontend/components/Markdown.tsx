@@ -6,15 +6,26 @@ import remarkGfm from "remark-gfm";
 // a model's wording that slipped through as Markdown must not become a clickable (phishing)
 // link or an image fetched from someone else's server.
 const components: Components = {
-  table: ({ children }) => <div className="table-wrap"><table>{children}</table></div>,
-  a: ({ href, children }) => <span data-testid="inert-link">{children}{href && String(children) !== href ? ` (${href})` : ""}</span>,
+  table: ({ children }) => (
+    <div className="table-wrap">
+      <table>{children}</table>
+    </div>
+  ),
+  a: ({ href, children }) => (
+    <span data-testid="inert-link">
+      {children}
+      {href && String(children) !== href ? ` (${href})` : ""}
+    </span>
+  ),
   img: ({ alt }) => <span>{alt ?? ""}</span>,
 };
 
 export function Markdown({ children }: { children: string }) {
   return (
     <div className="prose-alex" data-testid="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} skipHtml components={components}>{children}</ReactMarkdown>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} skipHtml components={components}>
+        {children}
+      </ReactMarkdown>
     </div>
   );
 }

@@ -1,11 +1,37 @@
 // Target allocations: each set of weights must total 100 (± 0.01), like the server checks.
 
-export const ASSET_CLASSES = ["equity", "fixed_income", "real_estate", "commodities", "cash"] as const;
-export const REGIONS = ["north_america", "europe", "asia_pacific", "emerging_markets", "other"] as const;
+export const ASSET_CLASSES = [
+  "equity",
+  "fixed_income",
+  "real_estate",
+  "commodities",
+  "cash",
+] as const;
+export const REGIONS = [
+  "north_america",
+  "europe",
+  "asia_pacific",
+  "emerging_markets",
+  "other",
+] as const;
 export const SECTORS = [
-  "technology", "healthcare", "financials", "consumer_discretionary", "consumer_staples",
-  "industrials", "energy", "utilities", "real_estate", "materials", "communication",
-  "government_bonds", "corporate_bonds", "securitized", "precious_metals", "cash", "other",
+  "technology",
+  "healthcare",
+  "financials",
+  "consumer_discretionary",
+  "consumer_staples",
+  "industrials",
+  "energy",
+  "utilities",
+  "real_estate",
+  "materials",
+  "communication",
+  "government_bonds",
+  "corporate_bonds",
+  "securitized",
+  "precious_metals",
+  "cash",
+  "other",
 ] as const;
 
 export type Weights = Record<string, string>;
@@ -35,7 +61,10 @@ export function allocationError(weights: Weights): string | null {
 }
 
 /** Form strings for every key (missing keys as ""), from the API's numeric map. */
-export function toForm(keys: readonly string[], values: Record<string, number | string> | null | undefined): Weights {
+export function toForm(
+  keys: readonly string[],
+  values: Record<string, number | string> | null | undefined,
+): Weights {
   const out: Weights = {};
   for (const k of keys) {
     const v = values?.[k];

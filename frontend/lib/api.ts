@@ -78,7 +78,11 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   }
   if (!res.ok) {
     if (res.status === 401 && !opts.noAuthRedirect) onUnauthorized();
-    const err = parseErrorBody(res.status, data, `${res.status} ${res.statusText || "request failed"}`);
+    const err = parseErrorBody(
+      res.status,
+      data,
+      `${res.status} ${res.statusText || "request failed"}`,
+    );
     if (res.status === 429) {
       const ra = Number(res.headers.get("Retry-After"));
       throw new ApiError(429, err.message, err.fields, Number.isFinite(ra) ? ra : null);

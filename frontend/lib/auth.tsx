@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
 import { useRouter } from "next/router";
 import { api } from "./api";
 import { clearToken, clerkEnabled, hasLocalToken, storeToken } from "./token";
@@ -32,7 +41,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [known, setSignedIn] = useState<boolean | null>(null);
   // The static HTML was rendered without localStorage, so the stored token is read only once
   // hydrated (false on the server and during hydration, true afterwards).
-  const hydrated = useSyncExternalStore(subscribeNever, () => true, () => false);
+  const hydrated = useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false,
+  );
   const signedIn = known ?? (clerkEnabled || !hydrated ? null : hasLocalToken());
   const clerkOut = useRef<(() => Promise<void>) | null>(null);
   const setClerkSignOut = useCallback((fn: (() => Promise<void>) | null) => {
@@ -44,13 +57,31 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSignedIn(true);
   }, []);
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    accept(await api<TokenResponse>("/api/auth/signin", { method: "POST", body: { email, password }, noAuthRedirect: true }));
-  }, [accept]);
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      accept(
+        await api<TokenResponse>("/api/auth/signin", {
+          method: "POST",
+          body: { email, password },
+          noAuthRedirect: true,
+        }),
+      );
+    },
+    [accept],
+  );
 
-  const signUp = useCallback(async (email: string, password: string, display_name: string) => {
-    accept(await api<TokenResponse>("/api/auth/signup", { method: "POST", body: { email, password, display_name }, noAuthRedirect: true }));
-  }, [accept]);
+  const signUp = useCallback(
+    async (email: string, password: string, display_name: string) => {
+      accept(
+        await api<TokenResponse>("/api/auth/signup", {
+          method: "POST",
+          body: { email, password, display_name },
+          noAuthRedirect: true,
+        }),
+      );
+    },
+    [accept],
+  );
 
   const demo = useCallback(async () => {
     accept(await api<TokenResponse>("/api/auth/demo", { method: "POST", noAuthRedirect: true }));
@@ -60,14 +91,29 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     if (clerkEnabled && clerkOut.current) {
       await clerkOut.current();
     } else {
-      try { await api("/api/auth/signout", { method: "POST", noAuthRedirect: true }); } catch { /* token is dropped anyway */ }
+      try {
+        await api("/api/auth/signout", { method: "POST", noAuthRedirect: true });
+      } catch {
+        /* token is dropped anyway */
+      }
     }
     clearToken();
     setSignedIn(false);
   }, [clerkOut]);
 
   return (
-    <Ctx.Provider value={{ signedIn, mode: clerkEnabled ? "clerk" : "local", signIn, signUp, demo, signOut, setSignedIn, setClerkSignOut }}>
+    <Ctx.Provider
+      value={{
+        signedIn,
+        mode: clerkEnabled ? "clerk" : "local",
+        signIn,
+        signUp,
+        demo,
+        signOut,
+        setSignedIn,
+        setClerkSignOut,
+      }}
+    >
       {children}
     </Ctx.Provider>
   );

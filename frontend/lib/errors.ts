@@ -10,7 +10,12 @@ export class ApiError extends Error {
   readonly fields: FieldError[];
   readonly retryAfter: number | null;
 
-  constructor(status: number, message: string, fields: FieldError[] = [], retryAfter: number | null = null) {
+  constructor(
+    status: number,
+    message: string,
+    fields: FieldError[] = [],
+    retryAfter: number | null = null,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -20,7 +25,8 @@ export class ApiError extends Error {
 
   /** The message for one field (matched on the last path segment or anywhere in the path). */
   fieldMessage(field: string): string | undefined {
-    return this.fields.find((f) => f.field === field || f.field.split(".").includes(field))?.message;
+    return this.fields.find((f) => f.field === field || f.field.split(".").includes(field))
+      ?.message;
   }
 }
 
@@ -60,7 +66,8 @@ export function parseErrorBody(status: number, body: Json, fallback: string): Ap
     else if (Array.isArray(detail)) collect(detail);
     else if (isRecord(detail)) {
       if (typeof detail.message === "string") message = detail.message;
-      if (typeof detail.field === "string" && message) fields.push({ field: detail.field, message });
+      if (typeof detail.field === "string" && message)
+        fields.push({ field: detail.field, message });
       if (Array.isArray(detail.errors)) collect(detail.errors);
     }
     if (!message && typeof body.message === "string") message = body.message;
@@ -68,7 +75,9 @@ export function parseErrorBody(status: number, body: Json, fallback: string): Ap
     if (Array.isArray(body.errors)) collect(body.errors);
   }
   if (!message && fields.length) {
-    message = fields.map((f) => (f.field ? `${humanField(f.field)}: ${f.message}` : f.message)).join(" · ");
+    message = fields
+      .map((f) => (f.field ? `${humanField(f.field)}: ${f.message}` : f.message))
+      .join(" · ");
   }
   return new ApiError(status, message || fallback, fields);
 }

@@ -11,7 +11,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** An API date ("2026-11-28") as year, month (1–12) and day, never shifted by the time zone. */
-export function parseDay(iso: string | null | undefined): { y: number; m: number; d: number } | null {
+export function parseDay(
+  iso: string | null | undefined,
+): { y: number; m: number; d: number } | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso ?? "");
   if (!match) return null;
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -35,12 +37,17 @@ export function shortDate(iso: string | null | undefined, today: string = todayI
 
 /** Whole days from `iso` to `today` (negative when `iso` is later). */
 export function ageDays(iso: string | null | undefined, today: string = todayIso()): number | null {
-  const a = parseDay(iso), b = parseDay(today);
+  const a = parseDay(iso),
+    b = parseDay(today);
   if (!a || !b) return null;
   return Math.round((Date.UTC(b.y, b.m - 1, b.d) - Date.UTC(a.y, a.m - 1, a.d)) / 86_400_000);
 }
 
-const BROKERS: Record<string, string> = { fidelity: "Fidelity", schwab: "Schwab", vanguard: "Vanguard" };
+const BROKERS: Record<string, string> = {
+  fidelity: "Fidelity",
+  schwab: "Schwab",
+  vanguard: "Vanguard",
+};
 const PROVIDERS: Record<string, string> = { polygon: "Polygon", tiingo: "Tiingo", seed: "seed" };
 
 /** A price the user typed or imported (theirs alone), as opposed to a shared one. */
@@ -69,7 +76,10 @@ export interface PriceFacts {
 /** "your price, 28 Nov", "seed, 20 Nov — stale", or "no price". */
 export function describePrice(p: PriceFacts, today: string = todayIso()): string {
   if (p.price === null || p.price === undefined) return "no price";
-  const parts = [priceSourceLabel(p.price_source), p.price_as_of ? shortDate(p.price_as_of, today) : null].filter(Boolean);
+  const parts = [
+    priceSourceLabel(p.price_source),
+    p.price_as_of ? shortDate(p.price_as_of, today) : null,
+  ].filter(Boolean);
   const text = parts.length ? parts.join(", ") : "date unknown";
   return p.price_stale ? `${text} — stale` : text;
 }
@@ -80,7 +90,9 @@ export function instrumentKind(type: string | null | undefined): string | null {
 }
 
 /** Alex has a full breakdown (asset class, regions and sectors) for the instrument. */
-export function hasBreakdown(i: Pick<Instrument, "allocation_asset_class" | "allocation_regions" | "allocation_sectors">): boolean {
+export function hasBreakdown(
+  i: Pick<Instrument, "allocation_asset_class" | "allocation_regions" | "allocation_sectors">,
+): boolean {
   const full = (v: Record<string, number> | null) => !!v && Object.keys(v).length > 0;
   return full(i.allocation_asset_class) && full(i.allocation_regions) && full(i.allocation_sectors);
 }
@@ -102,10 +114,16 @@ export function leftOut(c: LeftOutCounts): string[] {
 
 /** The API's coverage statement ("X% of valued holdings classified; N holdings not valued")
  *  split so the "not valued" part can link to where it is fixed. */
-export function splitStatement(statement: string): { classified: string; notValued: string | null } {
+export function splitStatement(statement: string): {
+  classified: string;
+  notValued: string | null;
+} {
   const i = statement.indexOf(";");
   if (i < 0) return { classified: statement.trim(), notValued: null };
-  return { classified: statement.slice(0, i).trim(), notValued: statement.slice(i + 1).trim() || null };
+  return {
+    classified: statement.slice(0, i).trim(),
+    notValued: statement.slice(i + 1).trim() || null,
+  };
 }
 
 // ----------------------------------------------------------------------------- symbol lookup
@@ -121,7 +139,8 @@ export type Lookup =
 export function lookup(value: string, searchedFor: string | null, results: Instrument[]): Lookup {
   const symbol = value.trim().toUpperCase();
   if (!symbol) return { state: "empty" };
-  if (searchedFor === null || searchedFor.trim().toUpperCase() !== symbol) return { state: "searching" };
+  if (searchedFor === null || searchedFor.trim().toUpperCase() !== symbol)
+    return { state: "searching" };
   const found = results.find((r) => r.symbol === symbol);
   return found ? { state: "known", instrument: found } : { state: "unknown", symbol };
 }
@@ -157,14 +176,17 @@ export function healthOf(accounts: AccountDetail[], stalePrices: StalePrice[] = 
     for (const p of a.positions) {
       const seen = bySymbol.get(p.symbol);
       if (seen) {
-        if (!seen.accounts.some((x) => x.id === a.id)) seen.accounts.push({ id: a.id, name: a.account_name });
+        if (!seen.accounts.some((x) => x.id === a.id))
+          seen.accounts.push({ id: a.id, name: a.account_name });
       } else {
         bySymbol.set(p.symbol, { p, accounts: [{ id: a.id, name: a.account_name }] });
       }
     }
   }
   const health: Health = { unpriced: [], stale: [], unclassified: [] };
-  for (const [symbol, { p, accounts: held }] of [...bySymbol].sort(([x], [y]) => x.localeCompare(y))) {
+  for (const [symbol, { p, accounts: held }] of [...bySymbol].sort(([x], [y]) =>
+    x.localeCompare(y),
+  )) {
     const stale = why.get(symbol);
     const item: HealthItem = {
       symbol,
@@ -174,8 +196,8 @@ export function healthOf(accounts: AccountDetail[], stalePrices: StalePrice[] = 
       price: p.price,
       priceAsOf: p.price_as_of,
       priceSource: p.price_source,
-      reason: p.price_stale ? stale?.reason ?? "old" : null,
-      detail: p.price_stale ? stale?.detail ?? p.price_note : null,
+      reason: p.price_stale ? (stale?.reason ?? "old") : null,
+      detail: p.price_stale ? (stale?.detail ?? p.price_note) : null,
     };
     if (p.price === null) health.unpriced.push(item);
     else if (p.price_stale) health.stale.push(item);

@@ -32,9 +32,22 @@ function pick(obj: unknown, ...keys: string[]): unknown {
 export const CHART_TYPES = ["pie", "donut", "bar", "horizontal_bar", "area", "line"] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 
-export interface ChartDatum { name: string; value: number; color?: string | null; [k: string]: unknown }
-export interface ChartSeries { key: string; name: string; color?: string | null }
-export interface ReferenceLine { axis: "x" | "y"; value: number; label: string }
+export interface ChartDatum {
+  name: string;
+  value: number;
+  color?: string | null;
+  [k: string]: unknown;
+}
+export interface ChartSeries {
+  key: string;
+  name: string;
+  color?: string | null;
+}
+export interface ReferenceLine {
+  axis: "x" | "y";
+  value: number;
+  label: string;
+}
 export interface ChartSpec {
   key: string;
   title: string;
@@ -59,7 +72,11 @@ export function readChart(v: unknown, index = 0): ChartSpec | null {
   if (!(CHART_TYPES as readonly string[]).includes(type)) return null;
   const rawData = Array.isArray(v.data) ? v.data : [];
   const series: ChartSeries[] = Array.isArray(v.series)
-    ? v.series.filter(isRec).map((s, i) => ({ key: String(s.key ?? s.name ?? `s${i}`), name: String(s.name ?? s.label ?? s.key ?? ""), color: strOf(s.color) }))
+    ? v.series.filter(isRec).map((s, i) => ({
+        key: String(s.key ?? s.name ?? `s${i}`),
+        name: String(s.name ?? s.label ?? s.key ?? ""),
+        color: strOf(s.color),
+      }))
     : [];
   const data: ChartDatum[] = [];
   let hasTarget = false;
@@ -68,19 +85,36 @@ export function readChart(v: unknown, index = 0): ChartSpec | null {
     const name = strOf(d.name) ?? strOf(d.label) ?? String(d.x ?? "");
     const value = numOf(d.value) ?? numOf(d.y) ?? 0;
     const extra: Rec = {};
-    for (const s of series) { const n = numOf(d[s.key]); if (n !== null) extra[s.key] = n; }
+    for (const s of series) {
+      const n = numOf(d[s.key]);
+      if (n !== null) extra[s.key] = n;
+    }
     const target = numOf(d.target);
-    if (target !== null) { extra.target = target; hasTarget = true; }
+    if (target !== null) {
+      extra.target = target;
+      hasTarget = true;
+    }
     data.push({ ...extra, name, value, color: strOf(d.color) });
   }
   if (hasTarget && !series.length) {
-    series.push({ key: "value", name: "Actual", color: null }, { key: "target", name: "Target", color: "#FFB707" });
+    series.push(
+      { key: "value", name: "Actual", color: null },
+      { key: "target", name: "Target", color: "#FFB707" },
+    );
   }
   const bands = readFanBands(v.bands);
   const referenceLines: ReferenceLine[] = Array.isArray(v.reference_lines)
     ? v.reference_lines.filter(isRec).flatMap((r) => {
         const value = numOf(r.value);
-        return value === null ? [] : [{ axis: r.axis === "x" ? "x" as const : "y" as const, value, label: String(r.label ?? "") }];
+        return value === null
+          ? []
+          : [
+              {
+                axis: r.axis === "x" ? ("x" as const) : ("y" as const),
+                value,
+                label: String(r.label ?? ""),
+              },
+            ];
       })
     : [];
   if (!data.length && !bands.length) return null;
@@ -117,9 +151,23 @@ export function readReportMarkdown(payload: unknown): string | null {
 
 // ----------------------------------------------------------------------------- retirement
 
-export interface FanPoint { label: string; x: number | null; p10: number; p25: number; p50: number; p75: number; p90: number }
+export interface FanPoint {
+  label: string;
+  x: number | null;
+  p10: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p90: number;
+}
 
-export interface Scenario { label: string; retirementAge: number | null; contribution: number | null; successPct: number | null; sustainableIncome: number | null }
+export interface Scenario {
+  label: string;
+  retirementAge: number | null;
+  contribution: number | null;
+  successPct: number | null;
+  sustainableIncome: number | null;
+}
 
 export interface Retirement {
   markdown: string | null;
@@ -155,11 +203,18 @@ function readBandsFromRows(rows: unknown[]): FanPoint[] {
   for (const r of rows) {
     if (!isRec(r)) continue;
     const g = (...ks: string[]) => numOf(pick(r, ...ks));
-    const p10 = g("p10"), p25 = g("p25"), p50 = g("p50", "median"), p75 = g("p75"), p90 = g("p90");
+    const p10 = g("p10"),
+      p25 = g("p25"),
+      p50 = g("p50", "median"),
+      p75 = g("p75"),
+      p90 = g("p90");
     if (p10 === null || p25 === null || p50 === null || p75 === null || p90 === null) continue;
     const age = numOf(r.age);
     const year = numOf(r.year) ?? numOf(r.year_index);
-    const label = strOf(r.name) ?? strOf(r.label) ?? (age !== null ? `Age ${age}` : year !== null ? `Year ${year}` : String(out.length));
+    const label =
+      strOf(r.name) ??
+      strOf(r.label) ??
+      (age !== null ? `Age ${age}` : year !== null ? `Year ${year}` : String(out.length));
     out.push({ label, x: age ?? year, p10, p25, p50, p75, p90 });
   }
   return out;
@@ -179,8 +234,12 @@ function readScenario(v: unknown, base: Rec): Scenario | null {
   const parts: string[] = [];
   const baseRa = numOf(base.retirement_age);
   const baseC = numOf(base.annual_contribution);
-  if (ra !== null && baseRa !== null && ra !== baseRa) parts.push(`Retire at ${ra}${ra > baseRa ? ` (+${ra - baseRa} yrs)` : ""}`);
-  if (c !== null && baseC !== null && c !== baseC) parts.push(`Save ${c > baseC ? "+" : "−"}$${Math.abs(c - baseC).toLocaleString("en-US")} a year`);
+  if (ra !== null && baseRa !== null && ra !== baseRa)
+    parts.push(`Retire at ${ra}${ra > baseRa ? ` (+${ra - baseRa} yrs)` : ""}`);
+  if (c !== null && baseC !== null && c !== baseC)
+    parts.push(
+      `Save ${c > baseC ? "+" : "−"}$${Math.abs(c - baseC).toLocaleString("en-US")} a year`,
+    );
   return {
     label: strOf(v.label) ?? strOf(v.scenario) ?? (parts.join(", ") || "Scenario"),
     retirementAge: ra,
@@ -194,10 +253,15 @@ export function readRetirement(payload: unknown): Retirement | null {
   if (!isRec(payload)) return null;
   const summary = isRec(payload.summary) ? payload.summary : {};
   const proj = isRec(payload.projection) ? payload.projection : {};
-  const both = (...keys: string[]) => pick(summary, ...keys) ?? pick(proj, ...keys) ?? pick(payload, ...keys);
+  const both = (...keys: string[]) =>
+    pick(summary, ...keys) ?? pick(proj, ...keys) ?? pick(payload, ...keys);
   const inputs = isRec(proj.inputs) ? proj.inputs : {};
   const depletion = isRec(proj.depletion) ? proj.depletion : {};
-  const scenarios = Array.isArray(payload.scenarios) ? payload.scenarios.map((x) => readScenario(x, summary)).filter((x): x is Scenario => x !== null) : [];
+  const scenarios = Array.isArray(payload.scenarios)
+    ? payload.scenarios
+        .map((x) => readScenario(x, summary))
+        .filter((x): x is Scenario => x !== null)
+    : [];
   return {
     markdown: readReportMarkdown(payload),
     successProbability: asPct(both("success_pct", "success_probability")),
@@ -235,14 +299,16 @@ function readStale(v: unknown): StaleQuote[] {
   return v.filter(isRec).flatMap((s) => {
     const symbol = strOf(s.symbol);
     if (!symbol) return [];
-    return [{
-      symbol,
-      asOf: strOf(s.as_of),
-      ageDays: numOf(s.age_days),
-      source: strOf(s.source),
-      reason: s.reason === "refresh_failed" ? "refresh_failed" as const : "old" as const,
-      detail: strOf(s.detail),
-    }];
+    return [
+      {
+        symbol,
+        asOf: strOf(s.as_of),
+        ageDays: numOf(s.age_days),
+        source: strOf(s.source),
+        reason: s.reason === "refresh_failed" ? ("refresh_failed" as const) : ("old" as const),
+        detail: strOf(s.detail),
+      },
+    ];
   });
 }
 
@@ -255,13 +321,24 @@ export interface DataQuality {
   coverageStatement: string | null;
   unvaluedHoldings: number | null;
   stalePrices: StaleQuote[];
-  grounding: { status: "ok" | "issues" | "unknown"; checked: number | null; matched: number | null; unmatched: string[] };
+  grounding: {
+    status: "ok" | "issues" | "unknown";
+    checked: number | null;
+    matched: number | null;
+    unmatched: string[];
+  };
   notes: string[];
 }
 
 function strList(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === "string" ? x : isRec(x) ? String(x.symbol ?? x.text ?? x.value ?? x.message ?? JSON.stringify(x)) : String(x)));
+  return v.map((x) =>
+    typeof x === "string"
+      ? x
+      : isRec(x)
+        ? String(x.symbol ?? x.text ?? x.value ?? x.message ?? JSON.stringify(x))
+        : String(x),
+  );
 }
 
 export function readDataQuality(summary: unknown): DataQuality {
@@ -270,7 +347,16 @@ export function readDataQuality(summary: unknown): DataQuality {
   const gr = isRec(s.grounding) ? s.grounding : null;
   const unmatched = gr ? strList(pick(gr, "unmatched", "mismatches")) : [];
   const okRaw = gr ? pick(gr, "grounded", "ok", "passed") : undefined;
-  const status: DataQuality["grounding"]["status"] = typeof okRaw === "boolean" ? (okRaw ? "ok" : "issues") : gr ? (unmatched.length ? "issues" : "ok") : "unknown";
+  const status: DataQuality["grounding"]["status"] =
+    typeof okRaw === "boolean"
+      ? okRaw
+        ? "ok"
+        : "issues"
+      : gr
+        ? unmatched.length
+          ? "issues"
+          : "ok"
+        : "unknown";
   return {
     headline: strOf(pick(s, "executive_summary")) ?? strOf(s.headline),
     coveragePct: asPctMaybe(pick(dq, "coverage_pct", "coverage")),
@@ -279,7 +365,12 @@ export function readDataQuality(summary: unknown): DataQuality {
     coverageStatement: strOf(dq.coverage_statement),
     unvaluedHoldings: numOf(dq.unvalued_holdings),
     stalePrices: readStale(dq.stale_prices),
-    grounding: { status, checked: gr ? numOf(gr.checked) : null, matched: gr ? numOf(gr.matched) : null, unmatched },
+    grounding: {
+      status,
+      checked: gr ? numOf(gr.checked) : null,
+      matched: gr ? numOf(gr.matched) : null,
+      unmatched,
+    },
     notes: strList(pick(dq, "notes", "warnings")),
   };
 }

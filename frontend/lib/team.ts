@@ -31,7 +31,17 @@ export interface AgentState {
 }
 
 export function initialAgentState(): AgentState {
-  return { status: "waiting", message: null, tool: null, startedAt: null, endedAt: null, toolCalls: 0, tokensIn: 0, tokensOut: 0, error: null };
+  return {
+    status: "waiting",
+    message: null,
+    tool: null,
+    startedAt: null,
+    endedAt: null,
+    toolCalls: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    error: null,
+  };
 }
 
 export type TeamState = Record<AgentId, AgentState>;
@@ -103,7 +113,8 @@ export function settle(state: TeamState, jobStatus: string): TeamState {
   for (const id of AGENTS) {
     const a = next[id];
     if (a.status === "waiting") next[id] = { ...a, status: "skipped" };
-    else if (a.status === "working" && jobStatus === "failed") next[id] = { ...a, status: "failed", error: a.error ?? "Stopped: the analysis failed" };
+    else if (a.status === "working" && jobStatus === "failed")
+      next[id] = { ...a, status: "failed", error: a.error ?? "Stopped: the analysis failed" };
   }
   return next;
 }
@@ -127,9 +138,44 @@ export interface Persona {
 }
 
 export const PERSONAS: Record<AgentId, Persona> = {
-  planner: { id: "planner", name: "Planner", role: "Orchestrator", blurb: "Loads your portfolio, routes the work and assembles the result.", color: "#753991", initials: "PL" },
-  tagger: { id: "tagger", name: "Tagger", role: "Classification", blurb: "Classifies unknown instruments by asset class, region and sector.", color: "#209DD7", initials: "TG" },
-  reporter: { id: "reporter", name: "Reporter", role: "Portfolio analyst", blurb: "Writes your report: allocation, drift, risks and recommendations.", color: "#062147", initials: "RP" },
-  charter: { id: "charter", name: "Charter", role: "Visualisation", blurb: "Chooses and titles the charts that tell your portfolio's story.", color: "#FFB707", initials: "CH" },
-  retirement: { id: "retirement", name: "Retirement", role: "Monte Carlo specialist", blurb: "Simulates thousands of futures to test your retirement plan.", color: "#16a34a", initials: "RT" },
+  planner: {
+    id: "planner",
+    name: "Planner",
+    role: "Orchestrator",
+    blurb: "Loads your portfolio, routes the work and assembles the result.",
+    color: "#753991",
+    initials: "PL",
+  },
+  tagger: {
+    id: "tagger",
+    name: "Tagger",
+    role: "Classification",
+    blurb: "Classifies unknown instruments by asset class, region and sector.",
+    color: "#209DD7",
+    initials: "TG",
+  },
+  reporter: {
+    id: "reporter",
+    name: "Reporter",
+    role: "Portfolio analyst",
+    blurb: "Writes your report: allocation, drift, risks and recommendations.",
+    color: "#062147",
+    initials: "RP",
+  },
+  charter: {
+    id: "charter",
+    name: "Charter",
+    role: "Visualisation",
+    blurb: "Chooses and titles the charts that tell your portfolio's story.",
+    color: "#FFB707",
+    initials: "CH",
+  },
+  retirement: {
+    id: "retirement",
+    name: "Retirement",
+    role: "Monte Carlo specialist",
+    blurb: "Simulates thousands of futures to test your retirement plan.",
+    color: "#16a34a",
+    initials: "RT",
+  },
 };

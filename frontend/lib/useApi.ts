@@ -29,12 +29,14 @@ export function useApi<T>(path: string | null): Resource<T> {
       const data = await api<T>(p);
       if (latest.current === request) setAnswer({ path: p, data, error: null });
     } catch (e) {
-      if (latest.current === request) setAnswer((prev) => ({ ...prev, path: p, error: e as Error }));
+      if (latest.current === request)
+        setAnswer((prev) => ({ ...prev, path: p, error: e as Error }));
     }
   }, []);
 
   useEffect(() => {
-    if (path === null) latest.current++; // drops any answer still on its way
+    if (path === null)
+      latest.current++; // drops any answer still on its way
     else void fetchPath(path);
   }, [path, fetchPath]);
 

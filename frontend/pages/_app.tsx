@@ -13,7 +13,9 @@ import { clerkEnabled } from "@/lib/token";
 
 export type AlexPage = NextPage & { publicPage?: boolean };
 
-const ClerkShell = clerkEnabled ? dynamic(() => import("@/components/ClerkShell"), { ssr: false }) : null;
+const ClerkShell = clerkEnabled
+  ? dynamic(() => import("@/components/ClerkShell"), { ssr: false })
+  : null;
 
 function Shell({ children }: { children: ReactNode }) {
   return ClerkShell ? <ClerkShell>{children}</ClerkShell> : <>{children}</>;
@@ -32,8 +34,18 @@ export default function App({ Component, pageProps }: AppProps & { Component: Al
         <AuthProvider>
           <Shell>
             <ErrorBoundary resetKey={router.asPath}>
-              {Component.publicPage ? page : (
-                <RequireAuth fallback={<div className="mx-auto max-w-7xl px-6 py-10"><PageSkeleton /></div>}>{page}</RequireAuth>
+              {Component.publicPage ? (
+                page
+              ) : (
+                <RequireAuth
+                  fallback={
+                    <div className="mx-auto max-w-7xl px-6 py-10">
+                      <PageSkeleton />
+                    </div>
+                  }
+                >
+                  {page}
+                </RequireAuth>
               )}
             </ErrorBoundary>
           </Shell>

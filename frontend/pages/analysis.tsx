@@ -4,7 +4,16 @@ import { useEffect, useMemo, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
-import { ButtonLink, Badge, Card, EmptyState, PageSkeleton, SelectField, Stat, Tabs } from "@/components/ui";
+import {
+  ButtonLink,
+  Badge,
+  Card,
+  EmptyState,
+  PageSkeleton,
+  SelectField,
+  Stat,
+  Tabs,
+} from "@/components/ui";
 import { dateTime, money, pct } from "@/lib/format";
 import { priceSourceLabel, shortDate } from "@/lib/holdings";
 import { readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
@@ -16,87 +25,262 @@ type Tab = "overview" | "charts" | "retirement" | "quality";
 function ReportBody({ job }: { job: Job }) {
   const router = useRouter();
   const initialTab = (typeof router.query.tab === "string" ? router.query.tab : "overview") as Tab;
-  const [tab, setTab] = useState<Tab>(["overview", "charts", "retirement", "quality"].includes(initialTab) ? initialTab : "overview");
+  const [tab, setTab] = useState<Tab>(
+    ["overview", "charts", "retirement", "quality"].includes(initialTab) ? initialTab : "overview",
+  );
   const report = useMemo(() => readReportMarkdown(job.report_payload), [job.report_payload]);
   const charts = useMemo(() => readCharts(job.charts_payload), [job.charts_payload]);
-  const retirement = useMemo(() => readRetirement(job.retirement_payload), [job.retirement_payload]);
+  const retirement = useMemo(
+    () => readRetirement(job.retirement_payload),
+    [job.retirement_payload],
+  );
   const dq = useMemo(() => readDataQuality(job.summary_payload), [job.summary_payload]);
-  const dqIssues = dq.unclassified.length + dq.missingPrices.length + dq.stalePrices.length + (dq.grounding.status === "issues" ? 1 : 0);
+  const dqIssues =
+    dq.unclassified.length +
+    dq.missingPrices.length +
+    dq.stalePrices.length +
+    (dq.grounding.status === "issues" ? 1 : 0);
 
   return (
     <>
-      <Tabs label="Analysis sections" active={tab} onChange={setTab} tabs={[
-        { id: "overview", label: "Overview" },
-        { id: "charts", label: "Charts", badge: <Badge tone="brand">{charts.length}</Badge> },
-        { id: "retirement", label: "Retirement" },
-        { id: "quality", label: "Data quality", badge: dqIssues ? <Badge tone="accent">{dqIssues}</Badge> : <Badge tone="good">✓</Badge> },
-      ]} />
+      <Tabs
+        label="Analysis sections"
+        active={tab}
+        onChange={setTab}
+        tabs={[
+          { id: "overview", label: "Overview" },
+          { id: "charts", label: "Charts", badge: <Badge tone="brand">{charts.length}</Badge> },
+          { id: "retirement", label: "Retirement" },
+          {
+            id: "quality",
+            label: "Data quality",
+            badge: dqIssues ? (
+              <Badge tone="accent">{dqIssues}</Badge>
+            ) : (
+              <Badge tone="good">✓</Badge>
+            ),
+          },
+        ]}
+      />
       <div className="mt-6" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === "overview" && (
           <div className="grid gap-6 lg:grid-cols-[1fr_300px]">
             <div className="space-y-6">
-            {dq.headline && (
-              <div className="rounded-2xl border border-ai/20 bg-gradient-to-br from-ai-50 to-white p-5" data-testid="executive-summary">
-                <p className="mb-1 text-xs font-bold uppercase tracking-[0.14em] text-ai">Executive summary</p>
-                <p className="text-[15px] leading-relaxed text-ink">{dq.headline}</p>
-              </div>
-            )}
-            <Card>{report ? <Markdown>{report}</Markdown> : <p className="text-sm text-slate-500">This analysis has no written report.</p>}</Card>
+              {dq.headline && (
+                <div
+                  className="rounded-2xl border border-ai/20 bg-gradient-to-br from-ai-50 to-white p-5"
+                  data-testid="executive-summary"
+                >
+                  <p className="mb-1 text-xs font-bold uppercase tracking-[0.14em] text-ai">
+                    Executive summary
+                  </p>
+                  <p className="text-[15px] leading-relaxed text-ink">{dq.headline}</p>
+                </div>
+              )}
+              <Card>
+                {report ? (
+                  <Markdown>{report}</Markdown>
+                ) : (
+                  <p className="text-sm text-slate-500">This analysis has no written report.</p>
+                )}
+              </Card>
             </div>
             <aside className="space-y-4">
-              {retirement?.successProbability !== null && retirement?.successProbability !== undefined && (
-                <Card><Gauge value={retirement.successProbability} label="Chance your plan lasts" sublabel={retirement.paths ? `${retirement.paths.toLocaleString()} simulated futures` : undefined} /></Card>
+              {retirement?.successProbability !== null &&
+                retirement?.successProbability !== undefined && (
+                  <Card>
+                    <Gauge
+                      value={retirement.successProbability}
+                      label="Chance your plan lasts"
+                      sublabel={
+                        retirement.paths
+                          ? `${retirement.paths.toLocaleString()} simulated futures`
+                          : undefined
+                      }
+                    />
+                  </Card>
+                )}
+              {charts[0] && (
+                <Card title={charts[0].title}>
+                  <ChartView spec={charts[0]} height={220} />
+                </Card>
               )}
-              {charts[0] && <Card title={charts[0].title}><ChartView spec={charts[0]} height={220} /></Card>}
-              <Card><p className="text-xs text-slate-500">Every figure in this report comes from Alex&apos;s calculations on your data. See <button className="font-semibold text-brand-600 hover:underline" onClick={() => setTab("quality")}>Data quality</button> for coverage and the grounding check.</p></Card>
+              <Card>
+                <p className="text-xs text-slate-500">
+                  Every figure in this report comes from Alex&apos;s calculations on your data. See{" "}
+                  <button
+                    className="font-semibold text-brand-600 hover:underline"
+                    onClick={() => setTab("quality")}
+                  >
+                    Data quality
+                  </button>{" "}
+                  for coverage and the grounding check.
+                </p>
+              </Card>
             </aside>
           </div>
         )}
-        {tab === "charts" && (
-          charts.length ? (
+        {tab === "charts" &&
+          (charts.length ? (
             <div className="grid gap-6 md:grid-cols-2" data-testid="charts-grid">
               {charts.map((c) => (
-                <Card key={c.key} title={c.title} subtitle={c.description} className={c.type === "horizontal_bar" && c.data.length > 8 ? "md:col-span-2" : ""}>
-                  <div data-testid="chart" data-chart-type={c.type}><ChartView spec={c} /></div>
+                <Card
+                  key={c.key}
+                  title={c.title}
+                  subtitle={c.description}
+                  className={
+                    c.type === "horizontal_bar" && c.data.length > 8 ? "md:col-span-2" : ""
+                  }
+                >
+                  <div data-testid="chart" data-chart-type={c.type}>
+                    <ChartView spec={c} />
+                  </div>
                 </Card>
               ))}
             </div>
-          ) : <EmptyState title="No charts in this analysis">The Charter agent did not produce charts for this run.</EmptyState>
-        )}
-        {tab === "retirement" && (
-          retirement ? (
+          ) : (
+            <EmptyState title="No charts in this analysis">
+              The Charter agent did not produce charts for this run.
+            </EmptyState>
+          ))}
+        {tab === "retirement" &&
+          (retirement ? (
             <div className="space-y-6" data-testid="retirement">
               <div className="grid gap-4 lg:grid-cols-[280px_1fr]">
                 <Card>
                   {retirement.successProbability !== null ? (
-                    <Gauge value={retirement.successProbability} label="Probability of success"
-                      sublabel={[retirement.successStdError !== null ? `± ${retirement.successStdError.toFixed(1)} pts sampling error` : null, retirement.successTarget !== null ? `goal ${pct(retirement.successTarget, 0)}` : null].filter(Boolean).join(" · ")} />
-                  ) : <p className="text-sm text-slate-500">No success probability.</p>}
-                  {retirement.successDefinition && <p className="mt-3 text-center text-xs text-slate-500">{retirement.successDefinition}</p>}
+                    <Gauge
+                      value={retirement.successProbability}
+                      label="Probability of success"
+                      sublabel={[
+                        retirement.successStdError !== null
+                          ? `± ${retirement.successStdError.toFixed(1)} pts sampling error`
+                          : null,
+                        retirement.successTarget !== null
+                          ? `goal ${pct(retirement.successTarget, 0)}`
+                          : null,
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    />
+                  ) : (
+                    <p className="text-sm text-slate-500">No success probability.</p>
+                  )}
+                  {retirement.successDefinition && (
+                    <p className="mt-3 text-center text-xs text-slate-500">
+                      {retirement.successDefinition}
+                    </p>
+                  )}
                 </Card>
                 <div className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-3">
-                  <Stat label="Sustainable income" value={<span data-testid="sustainable-income">{money(retirement.sustainableIncome)}</span>} hint={retirement.sustainableIncomeRate !== null ? `a year, succeeds in ${pct(retirement.sustainableIncomeRate, 0)} of paths` : "a year, today's money"} accent="#16a34a" />
-                  <Stat label="Target income" value={money(retirement.targetIncome)} hint={retirement.retirementAge !== null ? `a year from age ${retirement.retirementAge}` : "a year, today's money"} accent="#FFB707" />
-                  <Stat label="Median at retirement" value={money(retirement.medianAtRetirement, { compact: true })} hint="today's money" accent="#209DD7" />
-                  <Stat label="Median at planning age" value={money(retirement.medianEndingWealth, { compact: true })} hint="today's money" accent="#062147" />
-                  <Stat label="Money runs out" value={retirement.depletionPct !== null ? pct(retirement.depletionPct) : "—"} hint={retirement.depletionMedianAge !== null ? `of paths, median age ${retirement.depletionMedianAge}` : "of paths"} accent="#dc2626" />
-                  <Stat label="Simulations" value={retirement.paths !== null ? retirement.paths.toLocaleString() : "—"} hint="Monte Carlo market paths" accent="#753991" />
+                  <Stat
+                    label="Sustainable income"
+                    value={
+                      <span data-testid="sustainable-income">
+                        {money(retirement.sustainableIncome)}
+                      </span>
+                    }
+                    hint={
+                      retirement.sustainableIncomeRate !== null
+                        ? `a year, succeeds in ${pct(retirement.sustainableIncomeRate, 0)} of paths`
+                        : "a year, today's money"
+                    }
+                    accent="#16a34a"
+                  />
+                  <Stat
+                    label="Target income"
+                    value={money(retirement.targetIncome)}
+                    hint={
+                      retirement.retirementAge !== null
+                        ? `a year from age ${retirement.retirementAge}`
+                        : "a year, today's money"
+                    }
+                    accent="#FFB707"
+                  />
+                  <Stat
+                    label="Median at retirement"
+                    value={money(retirement.medianAtRetirement, { compact: true })}
+                    hint="today's money"
+                    accent="#209DD7"
+                  />
+                  <Stat
+                    label="Median at planning age"
+                    value={money(retirement.medianEndingWealth, { compact: true })}
+                    hint="today's money"
+                    accent="#062147"
+                  />
+                  <Stat
+                    label="Money runs out"
+                    value={retirement.depletionPct !== null ? pct(retirement.depletionPct) : "—"}
+                    hint={
+                      retirement.depletionMedianAge !== null
+                        ? `of paths, median age ${retirement.depletionMedianAge}`
+                        : "of paths"
+                    }
+                    accent="#dc2626"
+                  />
+                  <Stat
+                    label="Simulations"
+                    value={retirement.paths !== null ? retirement.paths.toLocaleString() : "—"}
+                    hint="Monte Carlo market paths"
+                    accent="#753991"
+                  />
                 </div>
               </div>
-              <Card title="Projected wealth" subtitle="Percentile bands across simulated market paths, in today's money">
-                {retirement.bands.length ? <FanChart points={retirement.bands} marker={retirement.retirementAge !== null ? { value: retirement.retirementAge, label: "Retirement" } : undefined} /> : <p className="text-sm text-slate-500">No projection bands in this analysis.</p>}
+              <Card
+                title="Projected wealth"
+                subtitle="Percentile bands across simulated market paths, in today's money"
+              >
+                {retirement.bands.length ? (
+                  <FanChart
+                    points={retirement.bands}
+                    marker={
+                      retirement.retirementAge !== null
+                        ? { value: retirement.retirementAge, label: "Retirement" }
+                        : undefined
+                    }
+                  />
+                ) : (
+                  <p className="text-sm text-slate-500">No projection bands in this analysis.</p>
+                )}
               </Card>
               {retirement.scenarios.length > 0 && (
                 <Card title="What-if scenarios">
                   <div className="-mx-5 -my-5 overflow-x-auto">
                     <table className="w-full text-sm" data-testid="scenarios">
-                      <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500"><tr><th className="px-5 py-2.5">Scenario</th><th className="px-3 py-2.5 text-right">Success</th><th className="px-5 py-2.5 text-right">Sustainable income</th></tr></thead>
+                      <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
+                        <tr>
+                          <th className="px-5 py-2.5">Scenario</th>
+                          <th className="px-3 py-2.5 text-right">Success</th>
+                          <th className="px-5 py-2.5 text-right">Sustainable income</th>
+                        </tr>
+                      </thead>
                       <tbody>
-                        <tr className="border-t border-slate-100 font-semibold"><td className="px-5 py-3">Your current plan</td><td className="num px-3 py-3 text-right">{pct(retirement.successProbability)}</td><td className="num px-5 py-3 text-right">{money(retirement.sustainableIncome)}</td></tr>
+                        <tr className="border-t border-slate-100 font-semibold">
+                          <td className="px-5 py-3">Your current plan</td>
+                          <td className="num px-3 py-3 text-right">
+                            {pct(retirement.successProbability)}
+                          </td>
+                          <td className="num px-5 py-3 text-right">
+                            {money(retirement.sustainableIncome)}
+                          </td>
+                        </tr>
                         {retirement.scenarios.map((sc, i) => (
-                          <tr key={i} className="border-t border-slate-100"><td className="px-5 py-3">{sc.label}</td>
-                            <td className="num px-3 py-3 text-right">{pct(sc.successPct)}{sc.successPct !== null && retirement.successProbability !== null && <span className="ml-1 text-xs text-good">{sc.successPct >= retirement.successProbability ? "+" : ""}{(sc.successPct - retirement.successProbability).toFixed(1)}</span>}</td>
-                            <td className="num px-5 py-3 text-right">{money(sc.sustainableIncome)}</td></tr>
+                          <tr key={i} className="border-t border-slate-100">
+                            <td className="px-5 py-3">{sc.label}</td>
+                            <td className="num px-3 py-3 text-right">
+                              {pct(sc.successPct)}
+                              {sc.successPct !== null && retirement.successProbability !== null && (
+                                <span className="ml-1 text-xs text-good">
+                                  {sc.successPct >= retirement.successProbability ? "+" : ""}
+                                  {(sc.successPct - retirement.successProbability).toFixed(1)}
+                                </span>
+                              )}
+                            </td>
+                            <td className="num px-5 py-3 text-right">
+                              {money(sc.sustainableIncome)}
+                            </td>
+                          </tr>
                         ))}
                       </tbody>
                     </table>
@@ -104,41 +288,140 @@ function ReportBody({ job }: { job: Job }) {
                 </Card>
               )}
               <div className="grid gap-6 lg:grid-cols-[1fr_320px]">
-                {retirement.markdown ? <Card title="Retirement specialist's notes"><Markdown>{retirement.markdown}</Markdown></Card> : <div />}
-                {retirement.notes.length > 0 && <Card title="Assumptions"><ul className="list-disc space-y-1.5 pl-5 text-sm text-slate-600">{retirement.notes.map((n, i) => <li key={i}>{n}</li>)}</ul></Card>}
+                {retirement.markdown ? (
+                  <Card title="Retirement specialist's notes">
+                    <Markdown>{retirement.markdown}</Markdown>
+                  </Card>
+                ) : (
+                  <div />
+                )}
+                {retirement.notes.length > 0 && (
+                  <Card title="Assumptions">
+                    <ul className="list-disc space-y-1.5 pl-5 text-sm text-slate-600">
+                      {retirement.notes.map((n, i) => (
+                        <li key={i}>{n}</li>
+                      ))}
+                    </ul>
+                  </Card>
+                )}
               </div>
             </div>
-          ) : <EmptyState title="No retirement projection">The Retirement agent did not produce a projection for this run.</EmptyState>
-        )}
+          ) : (
+            <EmptyState title="No retirement projection">
+              The Retirement agent did not produce a projection for this run.
+            </EmptyState>
+          ))}
         {tab === "quality" && (
           <div className="grid gap-6 md:grid-cols-2" data-testid="data-quality">
             <Card title="Classification coverage">
               {dq.coveragePct !== null ? (
                 <>
                   <p className="num text-3xl font-extrabold text-ink">{pct(dq.coveragePct)}</p>
-                  <div className="mt-2 h-2 overflow-hidden rounded-full bg-slate-100"><div className="h-full bg-good" style={{ width: `${dq.coveragePct}%` }} /></div>
-                  <p className="mt-2 text-sm text-slate-600">{dq.coverageStatement
-                    ? <>of your valued holdings have a known breakdown. In full: <span data-testid="report-coverage-statement">{dq.coverageStatement}</span>.</>
-                    : "of your portfolio's value has a known asset-class, region and sector breakdown."}</p>
+                  <div className="mt-2 h-2 overflow-hidden rounded-full bg-slate-100">
+                    <div className="h-full bg-good" style={{ width: `${dq.coveragePct}%` }} />
+                  </div>
+                  <p className="mt-2 text-sm text-slate-600">
+                    {dq.coverageStatement ? (
+                      <>
+                        of your valued holdings have a known breakdown. In full:{" "}
+                        <span data-testid="report-coverage-statement">{dq.coverageStatement}</span>.
+                      </>
+                    ) : (
+                      "of your portfolio's value has a known asset-class, region and sector breakdown."
+                    )}
+                  </p>
                 </>
-              ) : <p className="text-sm text-slate-500">Not reported.</p>}
+              ) : (
+                <p className="text-sm text-slate-500">Not reported.</p>
+              )}
             </Card>
-            <Card title="Grounding check" subtitle="Numbers in the narrative compared with the tool results">
+            <Card
+              title="Grounding check"
+              subtitle="Numbers in the narrative compared with the tool results"
+            >
               <div className="flex items-center gap-2">
-                <Badge tone={dq.grounding.status === "ok" ? "good" : dq.grounding.status === "issues" ? "bad" : "slate"}>{dq.grounding.status === "ok" ? "All figures grounded" : dq.grounding.status === "issues" ? "Unmatched figures" : "Not reported"}</Badge>
-                {dq.grounding.checked !== null && <span className="text-xs text-slate-500">{dq.grounding.matched ?? "?"} of {dq.grounding.checked} figures matched</span>}
+                <Badge
+                  tone={
+                    dq.grounding.status === "ok"
+                      ? "good"
+                      : dq.grounding.status === "issues"
+                        ? "bad"
+                        : "slate"
+                  }
+                >
+                  {dq.grounding.status === "ok"
+                    ? "All figures grounded"
+                    : dq.grounding.status === "issues"
+                      ? "Unmatched figures"
+                      : "Not reported"}
+                </Badge>
+                {dq.grounding.checked !== null && (
+                  <span className="text-xs text-slate-500">
+                    {dq.grounding.matched ?? "?"} of {dq.grounding.checked} figures matched
+                  </span>
+                )}
               </div>
-              <p className="mt-2 text-sm text-slate-600">Every number in the written report is compared with the results of the tools the agents called. A figure without a source is listed here.</p>
-              {dq.grounding.unmatched.length > 0 && <ul className="mt-3 list-disc space-y-1 pl-5 text-sm text-slate-700">{dq.grounding.unmatched.map((u, i) => <li key={i}>{u}</li>)}</ul>}
+              <p className="mt-2 text-sm text-slate-600">
+                Every number in the written report is compared with the results of the tools the
+                agents called. A figure without a source is listed here.
+              </p>
+              {dq.grounding.unmatched.length > 0 && (
+                <ul className="mt-3 list-disc space-y-1 pl-5 text-sm text-slate-700">
+                  {dq.grounding.unmatched.map((u, i) => (
+                    <li key={i}>{u}</li>
+                  ))}
+                </ul>
+              )}
             </Card>
             <Card title="Unclassified instruments">
               {dq.unclassified.length ? (
-                <><div className="flex flex-wrap gap-2">{dq.unclassified.map((s) => <Badge key={s} tone="accent">{s}</Badge>)}</div><p className="mt-3 text-sm text-slate-600">Left out of the look-through allocation. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Classify them</Link>.</p></>
-              ) : <p className="text-sm text-slate-600">None — every valued holding is classified.</p>}
+                <>
+                  <div className="flex flex-wrap gap-2">
+                    {dq.unclassified.map((s) => (
+                      <Badge key={s} tone="accent">
+                        {s}
+                      </Badge>
+                    ))}
+                  </div>
+                  <p className="mt-3 text-sm text-slate-600">
+                    Left out of the look-through allocation.{" "}
+                    <Link
+                      className="font-semibold text-brand-600 hover:underline"
+                      href="/accounts/health/"
+                    >
+                      Classify them
+                    </Link>
+                    .
+                  </p>
+                </>
+              ) : (
+                <p className="text-sm text-slate-600">None — every valued holding is classified.</p>
+              )}
             </Card>
             <Card title="Missing prices">
-              {dq.missingPrices.length ? <div className="flex flex-wrap gap-2">{dq.missingPrices.map((s) => <Badge key={s} tone="bad">{s}</Badge>)}</div> : <p className="text-sm text-slate-600">None — every position is priced.</p>}
-              {dq.missingPrices.length > 0 && <p className="mt-3 text-sm text-slate-600">These positions are left out of every total; Alex never guesses a price. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Set their prices</Link>.</p>}
+              {dq.missingPrices.length ? (
+                <div className="flex flex-wrap gap-2">
+                  {dq.missingPrices.map((s) => (
+                    <Badge key={s} tone="bad">
+                      {s}
+                    </Badge>
+                  ))}
+                </div>
+              ) : (
+                <p className="text-sm text-slate-600">None — every position is priced.</p>
+              )}
+              {dq.missingPrices.length > 0 && (
+                <p className="mt-3 text-sm text-slate-600">
+                  These positions are left out of every total; Alex never guesses a price.{" "}
+                  <Link
+                    className="font-semibold text-brand-600 hover:underline"
+                    href="/accounts/health/"
+                  >
+                    Set their prices
+                  </Link>
+                  .
+                </p>
+              )}
             </Card>
             <Card title="Stale prices" className="md:col-span-2">
               {dq.stalePrices.length ? (
@@ -146,15 +429,45 @@ function ReportBody({ job }: { job: Job }) {
                   {dq.stalePrices.map((q) => (
                     <li key={q.symbol} className="flex flex-wrap items-baseline gap-x-2">
                       <span className="font-mono font-semibold text-ink">{q.symbol}</span>
-                      <Badge tone={q.reason === "refresh_failed" ? "bad" : "accent"}>{q.reason === "refresh_failed" ? "refresh failed" : "old"}</Badge>
-                      <span className="text-slate-600">{[priceSourceLabel(q.source), q.asOf ? shortDate(q.asOf) : null].filter(Boolean).join(", ")}{q.detail ? ` — ${q.detail}` : ""}</span>
+                      <Badge tone={q.reason === "refresh_failed" ? "bad" : "accent"}>
+                        {q.reason === "refresh_failed" ? "refresh failed" : "old"}
+                      </Badge>
+                      <span className="text-slate-600">
+                        {[priceSourceLabel(q.source), q.asOf ? shortDate(q.asOf) : null]
+                          .filter(Boolean)
+                          .join(", ")}
+                        {q.detail ? ` — ${q.detail}` : ""}
+                      </span>
                     </li>
                   ))}
                 </ul>
-              ) : <p className="text-sm text-slate-600">None — every price used was recent when this analysis ran.</p>}
-              {dq.stalePrices.length > 0 && <p className="mt-3 text-sm text-slate-600">Counted at these prices, which may be out of date. <Link className="font-semibold text-brand-600 hover:underline" href="/accounts/health/">Review them</Link>.</p>}
+              ) : (
+                <p className="text-sm text-slate-600">
+                  None — every price used was recent when this analysis ran.
+                </p>
+              )}
+              {dq.stalePrices.length > 0 && (
+                <p className="mt-3 text-sm text-slate-600">
+                  Counted at these prices, which may be out of date.{" "}
+                  <Link
+                    className="font-semibold text-brand-600 hover:underline"
+                    href="/accounts/health/"
+                  >
+                    Review them
+                  </Link>
+                  .
+                </p>
+              )}
             </Card>
-            {dq.notes.length > 0 && <Card title="Notes" className="md:col-span-2"><ul className="list-disc space-y-1 pl-5 text-sm">{dq.notes.map((n, i) => <li key={i}>{n}</li>)}</ul></Card>}
+            {dq.notes.length > 0 && (
+              <Card title="Notes" className="md:col-span-2">
+                <ul className="list-disc space-y-1 pl-5 text-sm">
+                  {dq.notes.map((n, i) => (
+                    <li key={i}>{n}</li>
+                  ))}
+                </ul>
+              </Card>
+            )}
           </div>
         )}
       </div>
@@ -171,29 +484,84 @@ export default function AnalysisPage() {
   const job = useApi<Job>(router.isReady && selected ? `/api/jobs/${selected}` : null);
 
   useEffect(() => {
-    if (job.data && (job.data.status === "running" || job.data.status === "pending")) void router.replace(`/team/?job=${job.data.id}`);
+    if (job.data && (job.data.status === "running" || job.data.status === "pending"))
+      void router.replace(`/team/?job=${job.data.id}`);
   }, [job.data, router]);
 
   const picker = completed.length > 0 && (
-    <SelectField label="Analysis" className="min-w-[240px]" value={selected ?? ""} onChange={(e) => void router.push(`/analysis/?job=${e.target.value}`)} data-testid="analysis-picker">
-      {completed.map((j) => <option key={j.id} value={j.id}>{dateTime(j.completed_at ?? j.created_at)}</option>)}
-      {selected && !completed.some((j) => j.id === selected) && <option value={selected}>Selected analysis</option>}
+    <SelectField
+      label="Analysis"
+      className="min-w-[240px]"
+      value={selected ?? ""}
+      onChange={(e) => void router.push(`/analysis/?job=${e.target.value}`)}
+      data-testid="analysis-picker"
+    >
+      {completed.map((j) => (
+        <option key={j.id} value={j.id}>
+          {dateTime(j.completed_at ?? j.created_at)}
+        </option>
+      ))}
+      {selected && !completed.some((j) => j.id === selected) && (
+        <option value={selected}>Selected analysis</option>
+      )}
     </SelectField>
   );
 
   let body;
-  if (!router.isReady || jobs.loading || (selected && !job.data && !job.error)) body = <PageSkeleton />;
-  else if (!selected) body = <EmptyState icon="✦" title="No analysis yet" action={<ButtonLink href="/team/" variant="ai">Go to the Advisor Team</ButtonLink>}>Run your first analysis and your AI advisor team will write a report, draw charts and project your retirement.</EmptyState>;
-  else if (job.error) body = <EmptyState title="Analysis not found" action={<ButtonLink href="/team/">Advisor Team</ButtonLink>}>{job.error.message}</EmptyState>;
-  else if (job.data!.status === "failed") body = <EmptyState title="This analysis failed" action={<ButtonLink href="/team/" variant="ai">Try again</ButtonLink>}>{job.data!.error_message ?? "No reason was recorded."}</EmptyState>;
+  if (!router.isReady || jobs.loading || (selected && !job.data && !job.error))
+    body = <PageSkeleton />;
+  else if (!selected)
+    body = (
+      <EmptyState
+        icon="✦"
+        title="No analysis yet"
+        action={
+          <ButtonLink href="/team/" variant="ai">
+            Go to the Advisor Team
+          </ButtonLink>
+        }
+      >
+        Run your first analysis and your AI advisor team will write a report, draw charts and
+        project your retirement.
+      </EmptyState>
+    );
+  else if (job.error)
+    body = (
+      <EmptyState
+        title="Analysis not found"
+        action={<ButtonLink href="/team/">Advisor Team</ButtonLink>}
+      >
+        {job.error.message}
+      </EmptyState>
+    );
+  else if (job.data!.status === "failed")
+    body = (
+      <EmptyState
+        title="This analysis failed"
+        action={
+          <ButtonLink href="/team/" variant="ai">
+            Try again
+          </ButtonLink>
+        }
+      >
+        {job.data!.error_message ?? "No reason was recorded."}
+      </EmptyState>
+    );
   else if (job.data!.status !== "completed") body = <PageSkeleton />;
   else body = <ReportBody key={job.data!.id} job={job.data!} />;
 
   return (
     <Layout title="Analysis">
-      <PageHeader eyebrow="Analysis" title="Your portfolio analysis"
-        subtitle={job.data?.completed_at ? `Completed ${dateTime(job.data.completed_at)} by your AI advisor team` : "Report, charts and retirement projection from your advisor team"}
-        action={picker || undefined} />
+      <PageHeader
+        eyebrow="Analysis"
+        title="Your portfolio analysis"
+        subtitle={
+          job.data?.completed_at
+            ? `Completed ${dateTime(job.data.completed_at)} by your AI advisor team`
+            : "Report, charts and retirement projection from your advisor team"
+        }
+        action={picker || undefined}
+      />
       {body}
     </Layout>
   );

@@ -6,7 +6,16 @@ import { DataControls } from "@/components/DataControls";
 import { CoverageStatement, HEALTH_HREF, LeftOutNote } from "@/components/DataHealth";
 import { ProfileForm } from "@/components/ProfileForm";
 import { useToast } from "@/components/Toast";
-import { ButtonLink, Badge, Button, Card, EmptyState, PageSkeleton, Skeleton, Stat } from "@/components/ui";
+import {
+  ButtonLink,
+  Badge,
+  Button,
+  Card,
+  EmptyState,
+  PageSkeleton,
+  Skeleton,
+  Stat,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { dateTime, label, money, num, pct, signedPct } from "@/lib/format";
 import { splitStatement } from "@/lib/holdings";
@@ -20,7 +29,14 @@ function greeting(): string {
 }
 
 function StatusBadge({ status }: { status: string }) {
-  const tone = status === "completed" ? "good" : status === "failed" ? "bad" : status === "running" ? "ai" : "slate";
+  const tone =
+    status === "completed"
+      ? "good"
+      : status === "failed"
+        ? "bad"
+        : status === "running"
+          ? "ai"
+          : "slate";
   return <Badge tone={tone}>{status}</Badge>;
 }
 
@@ -57,8 +73,23 @@ export default function Dashboard() {
     }
   };
 
-  if (user.loading && !user.data) return <Layout title="Dashboard"><PageSkeleton /></Layout>;
-  if (user.error && !user.data) return <Layout title="Dashboard"><EmptyState title="Could not load your profile" action={<Button onClick={() => user.reload()}>Retry</Button>}>{user.error.message}</EmptyState></Layout>;
+  if (user.loading && !user.data)
+    return (
+      <Layout title="Dashboard">
+        <PageSkeleton />
+      </Layout>
+    );
+  if (user.error && !user.data)
+    return (
+      <Layout title="Dashboard">
+        <EmptyState
+          title="Could not load your profile"
+          action={<Button onClick={() => user.reload()}>Retry</Button>}
+        >
+          {user.error.message}
+        </EmptyState>
+      </Layout>
+    );
   const u = user.data!;
   const lastJob = jobs.data?.[0];
 
@@ -68,77 +99,223 @@ export default function Dashboard() {
   const dq = analysis?.data_quality;
   // The portfolio's own figures once loaded (stale counted per symbol, as a price is); the
   // accounts' until then.
-  const leftOutCounts = dq ? { unpriced: dq.unvalued_holdings, stale: dq.stale_prices.length } : { unpriced: totals.unpriced, stale: totals.stale };
+  const leftOutCounts = dq
+    ? { unpriced: dq.unvalued_holdings, stale: dq.stale_prices.length }
+    : { unpriced: totals.unpriced, stale: totals.stale };
   const donutSpec = charts?.asset_class_donut ? readChart(charts.asset_class_donut) : null;
-  const donut = donutSpec ? { ...donutSpec, centerLabel: money(total, { compact: true }), centerCaption: "total" } : null;
+  const donut = donutSpec
+    ? { ...donutSpec, centerLabel: money(total, { compact: true }), centerCaption: "total" }
+    : null;
   const driftChart = charts?.asset_class_drift ? readChart(charts.asset_class_drift) : null;
   const driftRows = analysis?.drift.asset_class ?? [];
   const rebalance = analysis?.rebalance;
 
   return (
     <Layout title="Dashboard">
-      <PageHeader eyebrow="Dashboard" title={<span data-testid="greeting">{greeting()}, {u.display_name}</span>}
+      <PageHeader
+        eyebrow="Dashboard"
+        title={
+          <span data-testid="greeting">
+            {greeting()}, {u.display_name}
+          </span>
+        }
         subtitle={`Age ${u.current_age} · ${u.years_until_retirement} years to retirement · target income ${money(u.target_retirement_income)} a year`}
-        action={<ButtonLink href="/team/" variant="ai"><span aria-hidden>✦</span> Run analysis</ButtonLink>} />
+        action={
+          <ButtonLink href="/team/" variant="ai">
+            <span aria-hidden>✦</span> Run analysis
+          </ButtonLink>
+        }
+      />
 
       <div className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4">
-        <Stat label="Total value" value={accounts.loading && !accounts.data ? <Skeleton className="h-7 w-32" /> : money(total)}
-          hint={accts.length ? <LeftOutNote testId="total-left-out" counts={leftOutCounts} allGood="Cash plus every holding, at recent prices" /> : "Cash plus valued positions"} accent="#209DD7" />
-        <Stat label="Accounts" value={accts.length} hint={accts.length ? `${new Set(accts.map((a) => a.account_type)).size} account types` : "None yet"} accent="#753991" />
-        <Stat label="Positions" value={totals.positions} hint={dq && totals.positions ? splitStatement(dq.coverage_statement).classified : undefined} accent="#FFB707" />
-        <Stat label="Cash" value={money(cash)} hint={total ? `${pct((cash / total) * 100)} of portfolio` : undefined} accent="#062147" />
+        <Stat
+          label="Total value"
+          value={
+            accounts.loading && !accounts.data ? <Skeleton className="h-7 w-32" /> : money(total)
+          }
+          hint={
+            accts.length ? (
+              <LeftOutNote
+                testId="total-left-out"
+                counts={leftOutCounts}
+                allGood="Cash plus every holding, at recent prices"
+              />
+            ) : (
+              "Cash plus valued positions"
+            )
+          }
+          accent="#209DD7"
+        />
+        <Stat
+          label="Accounts"
+          value={accts.length}
+          hint={
+            accts.length
+              ? `${new Set(accts.map((a) => a.account_type)).size} account types`
+              : "None yet"
+          }
+          accent="#753991"
+        />
+        <Stat
+          label="Positions"
+          value={totals.positions}
+          hint={
+            dq && totals.positions ? splitStatement(dq.coverage_statement).classified : undefined
+          }
+          accent="#FFB707"
+        />
+        <Stat
+          label="Cash"
+          value={money(cash)}
+          hint={total ? `${pct((cash / total) * 100)} of portfolio` : undefined}
+          accent="#062147"
+        />
       </div>
 
       {dq && accts.length > 0 && totals.positions > 0 && (
-        <p className={`mt-4 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-xl border px-4 py-2.5 text-sm ${dq.unvalued_holdings || dq.stale_prices.length || dq.unclassified_symbols.length ? "border-amber-200 bg-accent-50 text-amber-900" : "border-slate-200 bg-white text-ink-700"}`}>
-          <span className="min-w-0 flex-1">Totals: <CoverageStatement testId="coverage-statement" statement={dq.coverage_statement} stalePrices={dq.stale_prices.length} />.</span>
-          <Link href={HEALTH_HREF} className="shrink-0 font-semibold text-brand-600 hover:underline">Data health →</Link>
+        <p
+          className={`mt-4 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-xl border px-4 py-2.5 text-sm ${dq.unvalued_holdings || dq.stale_prices.length || dq.unclassified_symbols.length ? "border-amber-200 bg-accent-50 text-amber-900" : "border-slate-200 bg-white text-ink-700"}`}
+        >
+          <span className="min-w-0 flex-1">
+            Totals:{" "}
+            <CoverageStatement
+              testId="coverage-statement"
+              statement={dq.coverage_statement}
+              stalePrices={dq.stale_prices.length}
+            />
+            .
+          </span>
+          <Link
+            href={HEALTH_HREF}
+            className="shrink-0 font-semibold text-brand-600 hover:underline"
+          >
+            Data health →
+          </Link>
         </p>
       )}
 
       {!accounts.loading && accts.length === 0 ? (
         <div className="mt-6">
-          <EmptyState icon="+" title="Add your first account"
-            action={<div className="flex flex-wrap justify-center gap-2"><ButtonLink href="/accounts/?new=1">Add an account</ButtonLink><Button variant="secondary" onClick={loadDemo} busy={demoBusy}>Load demo portfolio</Button></div>}>
-            Record your 401(k), IRA or brokerage accounts and their holdings. Alex then looks through your funds and your AI advisor team reviews your plan.
+          <EmptyState
+            icon="+"
+            title="Add your first account"
+            action={
+              <div className="flex flex-wrap justify-center gap-2">
+                <ButtonLink href="/accounts/?new=1">Add an account</ButtonLink>
+                <Button variant="secondary" onClick={loadDemo} busy={demoBusy}>
+                  Load demo portfolio
+                </Button>
+              </div>
+            }
+          >
+            Record your 401(k), IRA or brokerage accounts and their holdings. Alex then looks
+            through your funds and your AI advisor team reviews your plan.
           </EmptyState>
         </div>
       ) : (
         <div className="mt-6 grid gap-6 lg:grid-cols-3">
-          <Card title="Allocation" subtitle="Look-through, by asset class" className="lg:col-span-1">
-            {portfolioRes.loading && !portfolioRes.data ? <Skeleton className="h-56" /> : donut ? <ChartView spec={donut} /> : <p className="text-sm text-slate-500">No priced positions yet.</p>}
+          <Card
+            title="Allocation"
+            subtitle="Look-through, by asset class"
+            className="lg:col-span-1"
+          >
+            {portfolioRes.loading && !portfolioRes.data ? (
+              <Skeleton className="h-56" />
+            ) : donut ? (
+              <ChartView spec={donut} />
+            ) : (
+              <p className="text-sm text-slate-500">No priced positions yet.</p>
+            )}
             {coverage !== null && coverage < 99.995 && (
-              <p className="mt-3 rounded-lg bg-accent-50 px-3 py-2 text-xs text-amber-900">{analysis?.allocation.asset_class.unclassified_symbols.join(", ")} ({pct(100 - coverage, 2)} of value) {analysis?.allocation.asset_class.unclassified_symbols.length === 1 ? "is" : "are"} unclassified. <Link className="font-semibold underline" href={HEALTH_HREF}>Classify them</Link> for a complete picture.</p>
+              <p className="mt-3 rounded-lg bg-accent-50 px-3 py-2 text-xs text-amber-900">
+                {analysis?.allocation.asset_class.unclassified_symbols.join(", ")} (
+                {pct(100 - coverage, 2)} of value){" "}
+                {analysis?.allocation.asset_class.unclassified_symbols.length === 1 ? "is" : "are"}{" "}
+                unclassified.{" "}
+                <Link className="font-semibold underline" href={HEALTH_HREF}>
+                  Classify them
+                </Link>{" "}
+                for a complete picture.
+              </p>
             )}
           </Card>
-          <Card title="Target vs actual" subtitle="Asset-class drift from your targets" className="lg:col-span-1">
-            {portfolioRes.loading && !portfolioRes.data ? <Skeleton className="h-56" /> : driftChart ? (
+          <Card
+            title="Target vs actual"
+            subtitle="Asset-class drift from your targets"
+            className="lg:col-span-1"
+          >
+            {portfolioRes.loading && !portfolioRes.data ? (
+              <Skeleton className="h-56" />
+            ) : driftChart ? (
               <>
                 <ChartView spec={driftChart} height={220} />
                 <ul className="mt-2 space-y-1 text-xs" data-testid="drift-list">
-                  {driftRows.filter((d) => Math.abs(d.drift_pp) >= 0.05).map((d) => (
-                    <li key={d.key} className="flex justify-between"><span className="text-slate-600">{label(d.key)}</span><span className={`num font-semibold ${d.breach ? "text-bad" : "text-slate-700"}`}>{signedPct(d.drift_pp)} pts</span></li>
-                  ))}
+                  {driftRows
+                    .filter((d) => Math.abs(d.drift_pp) >= 0.05)
+                    .map((d) => (
+                      <li key={d.key} className="flex justify-between">
+                        <span className="text-slate-600">{label(d.key)}</span>
+                        <span
+                          className={`num font-semibold ${d.breach ? "text-bad" : "text-slate-700"}`}
+                        >
+                          {signedPct(d.drift_pp)} pts
+                        </span>
+                      </li>
+                    ))}
                 </ul>
-                {rebalance?.needed && <p className="mt-3 rounded-lg bg-brand-50 px-3 py-2 text-xs text-ink-700">Drift exceeds your {rebalance.threshold_pp} pt band: {rebalance.trades.length} suggested trade(s), mostly inside tax-advantaged accounts. Run an analysis for the full plan.</p>}
+                {rebalance?.needed && (
+                  <p className="mt-3 rounded-lg bg-brand-50 px-3 py-2 text-xs text-ink-700">
+                    Drift exceeds your {rebalance.threshold_pp} pt band: {rebalance.trades.length}{" "}
+                    suggested trade(s), mostly inside tax-advantaged accounts. Run an analysis for
+                    the full plan.
+                  </p>
+                )}
               </>
-            ) : <p className="text-sm text-slate-500">Set your targets below to see drift.</p>}
+            ) : (
+              <p className="text-sm text-slate-500">Set your targets below to see drift.</p>
+            )}
           </Card>
-          <Card title="Last analysis" subtitle="From your AI advisor team" className="lg:col-span-1">
-            {jobs.loading && !jobs.data ? <Skeleton className="h-40" /> : lastJob ? (
+          <Card
+            title="Last analysis"
+            subtitle="From your AI advisor team"
+            className="lg:col-span-1"
+          >
+            {jobs.loading && !jobs.data ? (
+              <Skeleton className="h-40" />
+            ) : lastJob ? (
               <div className="space-y-3" data-testid="last-analysis">
-                <div className="flex items-center justify-between"><StatusBadge status={lastJob.status} /><span className="text-xs text-slate-500">{dateTime(lastJob.completed_at ?? lastJob.created_at)}</span></div>
-                {lastJob.headline && <p className="text-sm font-medium text-ink">{lastJob.headline}</p>}
-                {lastJob.status === "failed" && lastJob.error_message && <p className="text-sm text-bad">{lastJob.error_message}</p>}
+                <div className="flex items-center justify-between">
+                  <StatusBadge status={lastJob.status} />
+                  <span className="text-xs text-slate-500">
+                    {dateTime(lastJob.completed_at ?? lastJob.created_at)}
+                  </span>
+                </div>
+                {lastJob.headline && (
+                  <p className="text-sm font-medium text-ink">{lastJob.headline}</p>
+                )}
+                {lastJob.status === "failed" && lastJob.error_message && (
+                  <p className="text-sm text-bad">{lastJob.error_message}</p>
+                )}
                 <div className="flex gap-2">
-                  {lastJob.status === "completed" && <ButtonLink href={`/analysis/?job=${lastJob.id}`} size="sm">Read the report</ButtonLink>}
-                  <ButtonLink href="/team/" size="sm" variant="secondary">New analysis</ButtonLink>
+                  {lastJob.status === "completed" && (
+                    <ButtonLink href={`/analysis/?job=${lastJob.id}`} size="sm">
+                      Read the report
+                    </ButtonLink>
+                  )}
+                  <ButtonLink href="/team/" size="sm" variant="secondary">
+                    New analysis
+                  </ButtonLink>
                 </div>
               </div>
             ) : (
               <div className="flex h-full flex-col items-start gap-3">
-                <p className="text-sm text-slate-600">No analysis yet. Five AI agents will review your allocation, drift, risks and retirement odds in about a minute.</p>
-                <ButtonLink href="/team/" variant="ai" size="sm">Meet your advisor team</ButtonLink>
+                <p className="text-sm text-slate-600">
+                  No analysis yet. Five AI agents will review your allocation, drift, risks and
+                  retirement odds in about a minute.
+                </p>
+                <ButtonLink href="/team/" variant="ai" size="sm">
+                  Meet your advisor team
+                </ButtonLink>
               </div>
             )}
           </Card>
@@ -146,37 +323,91 @@ export default function Dashboard() {
       )}
 
       {accts.length > 0 && (
-        <Card title="Accounts" className="mt-6" action={<Link href="/accounts/" className="text-sm font-semibold text-brand-600 hover:underline">Manage accounts →</Link>}>
+        <Card
+          title="Accounts"
+          className="mt-6"
+          action={
+            <Link
+              href="/accounts/"
+              className="text-sm font-semibold text-brand-600 hover:underline"
+            >
+              Manage accounts →
+            </Link>
+          }
+        >
           <div className="-mx-5 -my-5 overflow-x-auto">
             <table className="w-full text-sm" data-testid="accounts-summary">
               <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
-                <tr><th className="px-5 py-2.5">Account</th><th className="px-3 py-2.5">Type</th><th className="px-3 py-2.5 text-right">Positions</th><th className="px-3 py-2.5 text-right">Cash</th><th className="px-5 py-2.5 text-right">Value</th></tr>
+                <tr>
+                  <th className="px-5 py-2.5">Account</th>
+                  <th className="px-3 py-2.5">Type</th>
+                  <th className="px-3 py-2.5 text-right">Positions</th>
+                  <th className="px-3 py-2.5 text-right">Cash</th>
+                  <th className="px-5 py-2.5 text-right">Value</th>
+                </tr>
               </thead>
               <tbody>
                 {accts.map((a) => (
                   <tr key={a.id} className="border-t border-slate-100 hover:bg-brand-50/40">
-                    <td className="px-5 py-3 font-semibold"><Link className="text-ink hover:text-brand-600" href={`/accounts/detail/?id=${a.id}`}>{a.account_name}</Link></td>
+                    <td className="px-5 py-3 font-semibold">
+                      <Link
+                        className="text-ink hover:text-brand-600"
+                        href={`/accounts/detail/?id=${a.id}`}
+                      >
+                        {a.account_name}
+                      </Link>
+                    </td>
                     <td className="px-3 py-3 text-slate-600">{label(a.account_type)}</td>
                     <td className="num px-3 py-3 text-right">{a.positions_count}</td>
                     <td className="num px-3 py-3 text-right">{money(a.cash_balance)}</td>
                     <td className="num px-5 py-3 text-right font-semibold">
                       {money(a.total_value)}
-                      {a.unpriced_positions > 0 && <Link href={HEALTH_HREF} className="block text-xs font-medium text-amber-800 hover:underline">{a.unpriced_positions} not valued</Link>}
+                      {a.unpriced_positions > 0 && (
+                        <Link
+                          href={HEALTH_HREF}
+                          className="block text-xs font-medium text-amber-800 hover:underline"
+                        >
+                          {a.unpriced_positions} not valued
+                        </Link>
+                      )}
                     </td>
                   </tr>
                 ))}
               </tbody>
-              <tfoot><tr className="border-t-2 border-slate-200 font-bold">
-                <td className="px-5 py-3" colSpan={4}>Total{totals.unpriced > 0 && <span className="ml-2 text-xs font-medium"><LeftOutNote counts={{ unpriced: totals.unpriced, stale: 0 }} allGood={null} /></span>}</td>
-                <td className="num px-5 py-3 text-right">{money(totals.total)}</td>
-              </tr></tfoot>
+              <tfoot>
+                <tr className="border-t-2 border-slate-200 font-bold">
+                  <td className="px-5 py-3" colSpan={4}>
+                    Total
+                    {totals.unpriced > 0 && (
+                      <span className="ml-2 text-xs font-medium">
+                        <LeftOutNote
+                          counts={{ unpriced: totals.unpriced, stale: 0 }}
+                          allGood={null}
+                        />
+                      </span>
+                    )}
+                  </td>
+                  <td className="num px-5 py-3 text-right">{money(totals.total)}</td>
+                </tr>
+              </tfoot>
             </table>
           </div>
         </Card>
       )}
 
-      <Card title="Your profile and targets" subtitle="Used for drift, rebalancing and the retirement projection" className="mt-6" id="profile">
-        <ProfileForm user={u} onSaved={(nu) => { user.setData(nu); void portfolioRes.reload(); }} />
+      <Card
+        title="Your profile and targets"
+        subtitle="Used for drift, rebalancing and the retirement projection"
+        className="mt-6"
+        id="profile"
+      >
+        <ProfileForm
+          user={u}
+          onSaved={(nu) => {
+            user.setData(nu);
+            void portfolioRes.reload();
+          }}
+        />
       </Card>
 
       <DataControls accountCount={accts.length} />

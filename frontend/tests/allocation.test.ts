@@ -9,7 +9,9 @@ describe("allocation targets", () => {
   });
 
   it("refuses other totals with a message naming the total", () => {
-    expect(allocationError({ equity: "70", fixed_income: "20" })).toBe("Must total 100% — currently 90%");
+    expect(allocationError({ equity: "70", fixed_income: "20" })).toBe(
+      "Must total 100% — currently 90%",
+    );
     expect(allocationError({ equity: "80", fixed_income: "30" })).toMatch(/110%/);
   });
 
@@ -20,7 +22,13 @@ describe("allocation targets", () => {
 
   it("round-trips between the API map and form strings, dropping zeros", () => {
     const form = toForm(ASSET_CLASSES, { equity: 70, cash: 30 });
-    expect(form).toEqual({ equity: "70", fixed_income: "", real_estate: "", commodities: "", cash: "30" });
+    expect(form).toEqual({
+      equity: "70",
+      fixed_income: "",
+      real_estate: "",
+      commodities: "",
+      cash: "30",
+    });
     expect(fromForm(form)).toEqual({ equity: 70, cash: 30 });
     expect(total(form)).toBe(100);
   });

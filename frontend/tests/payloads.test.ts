@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { readChart, readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
+import {
+  readChart,
+  readCharts,
+  readDataQuality,
+  readReportMarkdown,
+  readRetirement,
+} from "@/lib/payloads";
 // A real job recorded from `alex serve` with the offline analyst on the demo portfolio.
 import job from "./fixtures/job.json";
 
@@ -56,10 +62,27 @@ describe("job payload readers (recorded job)", () => {
         coverage_pct: 80,
         coverage_statement: "80% of valued holdings classified; 1 holding not valued",
         unvalued_holdings: 1,
-        missing_prices: [{ symbol: "ZZQX", account: "IRA", reason: "no_price" }, { symbol: "ZZQX", account: "401(k)", reason: "no_price" }],
+        missing_prices: [
+          { symbol: "ZZQX", account: "IRA", reason: "no_price" },
+          { symbol: "ZZQX", account: "401(k)", reason: "no_price" },
+        ],
         stale_prices: [
-          { symbol: "VTI", as_of: "2026-11-20", age_days: 12, source: "seed", reason: "old", detail: "12 days old (older than 7)" },
-          { symbol: "BND", as_of: "2026-12-01", age_days: 1, source: "polygon", reason: "refresh_failed", detail: "the last refresh failed (HTTP 429)" },
+          {
+            symbol: "VTI",
+            as_of: "2026-11-20",
+            age_days: 12,
+            source: "seed",
+            reason: "old",
+            detail: "12 days old (older than 7)",
+          },
+          {
+            symbol: "BND",
+            as_of: "2026-12-01",
+            age_days: 1,
+            source: "polygon",
+            reason: "refresh_failed",
+            detail: "the last refresh failed (HTTP 429)",
+          },
           { as_of: "2026-12-01" },
         ],
       },
@@ -67,7 +90,10 @@ describe("job payload readers (recorded job)", () => {
     expect(dq.coverageStatement).toBe("80% of valued holdings classified; 1 holding not valued");
     expect(dq.unvaluedHoldings).toBe(1);
     expect(dq.missingPrices).toEqual(["ZZQX"]);
-    expect(dq.stalePrices.map((s) => [s.symbol, s.reason, s.ageDays])).toEqual([["VTI", "old", 12], ["BND", "refresh_failed", 1]]);
+    expect(dq.stalePrices.map((s) => [s.symbol, s.reason, s.ageDays])).toEqual([
+      ["VTI", "old", 12],
+      ["BND", "refresh_failed", 1],
+    ]);
     const old = readDataQuality(job.summary_payload);
     expect(old.coverageStatement).toBeNull();
     expect(old.stalePrices).toEqual([]);

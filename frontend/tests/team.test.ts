@@ -1,11 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { agentDuration, applyEvents, initialTeam, maxSeq, settle, type AgentEvent } from "@/lib/team";
+import {
+  agentDuration,
+  applyEvents,
+  initialTeam,
+  maxSeq,
+  settle,
+  type AgentEvent,
+} from "@/lib/team";
 
 const t0 = Date.parse("2026-11-23T10:00:00Z");
 let seq = 0;
-function ev(agent: string, kind: string, message: string, ms: number, data: Record<string, unknown> | null = null): AgentEvent {
+function ev(
+  agent: string,
+  kind: string,
+  message: string,
+  ms: number,
+  data: Record<string, unknown> | null = null,
+): AgentEvent {
   seq += 1;
-  return { seq, agent, kind, message, data, created_at: new Date(t0 + ms).toISOString(), tokens_in: 10, tokens_out: 5 };
+  return {
+    seq,
+    agent,
+    kind,
+    message,
+    data,
+    created_at: new Date(t0 + ms).toISOString(),
+    tokens_in: 10,
+    tokens_out: 5,
+  };
 }
 
 describe("applyEvents", () => {
@@ -31,12 +53,23 @@ describe("applyEvents", () => {
   });
 
   it("shows several agents working at once", () => {
-    const team = applyEvents(initialTeam(), [ev("reporter", "started", "", 0), ev("charter", "started", "", 5), ev("retirement", "started", "", 9)]);
-    expect(["reporter", "charter", "retirement"].map((a) => team[a as "reporter"].status)).toEqual(["working", "working", "working"]);
+    const team = applyEvents(initialTeam(), [
+      ev("reporter", "started", "", 0),
+      ev("charter", "started", "", 5),
+      ev("retirement", "started", "", 9),
+    ]);
+    expect(["reporter", "charter", "retirement"].map((a) => team[a as "reporter"].status)).toEqual([
+      "working",
+      "working",
+      "working",
+    ]);
   });
 
   it("records the failure reason", () => {
-    const team = applyEvents(initialTeam(), [ev("retirement", "started", "", 0), ev("retirement", "failed", "Simulation timed out", 50)]);
+    const team = applyEvents(initialTeam(), [
+      ev("retirement", "started", "", 0),
+      ev("retirement", "failed", "Simulation timed out", 50),
+    ]);
     expect(team.retirement.status).toBe("failed");
     expect(team.retirement.error).toBe("Simulation timed out");
   });
@@ -51,7 +84,10 @@ describe("applyEvents", () => {
   });
 
   it("marks agents that never ran as not needed once the job completes", () => {
-    const team = settle(applyEvents(initialTeam(), [ev("planner", "completed", "", 0)]), "completed");
+    const team = settle(
+      applyEvents(initialTeam(), [ev("planner", "completed", "", 0)]),
+      "completed",
+    );
     expect(team.tagger.status).toBe("skipped");
     expect(settle(initialTeam(), "running").tagger.status).toBe("waiting");
   });
