@@ -121,8 +121,9 @@ def metrics(request: Request, engine: EngineDep, settings: SettingsDep) -> Respo
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready(engine: EngineDep) -> Readiness | JSONResponse:
-    """The database answers and its schema is at the latest migration; if not, `detail` says
-    what is wrong and what to run."""
+    """The database answers and its schema is at the latest migration."""
+    # When not, `detail` says which (no file, unreachable, never migrated, behind, newer) and
+    # what to run; the driver's own error goes to the log only.
     status = database_status(engine)
     if status.ready:
         return Readiness(status="ready", database=True, migrations_at_head=True)
