@@ -86,7 +86,9 @@ async def test_a_refresh_updates_held_symbols_and_keeps_history(
 async def test_an_older_quote_never_replaces_a_newer_price(
     engine: Engine, stand_in: StandIn, sleeps: Sleeps
 ) -> None:
-    add_instrument(engine, "VTI", "340.00", date(2026, 12, 2))
+    add_instrument(engine, "VTI")
+    with session_scope(engine) as session:
+        repo.record_price(session, "VTI", Decimal("340.00"), date(2026, 12, 2), "tiingo")
     stand_in.on("/v2/aggs/ticker/VTI/prev", json_reply("polygon/prev_VTI.json"))
     provider = make_provider(provider_settings("polygon", stand_in), sleep=sleeps)
 
@@ -101,8 +103,22 @@ async def test_an_older_quote_never_replaces_a_newer_price(
     assert (vti.current_price, vti.price_as_of, vti.price_source) == (
         Decimal("340.00"),
         date(2026, 12, 2),
-        "seed",
+        "tiingo",
     )
+
+
+async def test_a_real_quote_replaces_a_newer_dated_seed_approximation(
+    engine: Engine, stand_in: StandIn, sleeps: Sleeps
+) -> None:
+    add_instrument(engine, "VTI", "340.00", date(2026, 12, 2))
+    stand_in.on("/v2/aggs/ticker/VTI/prev", json_reply("polygon/prev_VTI.json"))
+    provider = make_provider(provider_settings("polygon", stand_in), sleep=sleeps)
+
+    [outcome] = (await refresh_prices(engine, provider, ["VTI"])).outcomes
+
+    assert outcome.status == "updated" and outcome.message is None
+    vti = instrument_state(engine, "VTI")
+    assert (vti.price_as_of, vti.price_source) == (date(2026, 12, 1), "polygon")
 
 
 async def test_a_failing_provider_keeps_the_price_and_marks_it_stale(

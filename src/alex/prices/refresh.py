@@ -227,17 +227,23 @@ def _store(engine: Engine, result: QuoteResult, state: _Current) -> SymbolRefres
             repo.record_price(session, symbol, result.price, result.as_of, source=result.source)
     except NotFoundError:  # the instrument went away while the provider was asked
         return SymbolRefresh(symbol=symbol, status="unknown", message="no longer an instrument")
-    newer = state.as_of is None or result.as_of > state.as_of
-    changed = result.as_of == state.as_of and result.price != state.price
+    # The repository's rule decided what became current (a real price replaces the seed's
+    # approximation whatever its date); report what it did.
+    replaced = repo.replaces_current_price(state.as_of, state.source, result.as_of, result.source)
+    updated = replaced and (result.as_of, result.price, result.source) != (
+        state.as_of,
+        state.price,
+        state.source,
+    )
     message = None
-    if not (newer or changed) and state.as_of is not None and result.as_of < state.as_of:
+    if not replaced and state.as_of is not None:
         message = (
             f"{result.source}'s price of {result.as_of.isoformat()} is older than the current "
             f"one of {state.as_of.isoformat()}"
         )
     return _outcome(
         symbol,
-        "updated" if newer or changed else "unchanged",
+        "updated" if updated else "unchanged",
         state,
         price=result.price,
         as_of=result.as_of,
