@@ -374,6 +374,7 @@ def _data_quality(overview: dict[str, Any], allocation: dict[str, Any]) -> str:
             "valued: set its price on the Accounts page to include it."
         )
     for stale in overview.get("stale_prices", []):
+        # The detail can quote a price provider's error text: outside input, so plain text.
         notes.append(f"The price of {stale['symbol']} is stale: {md_text(stale['detail'])}.")
     notes.append("Prices are the latest stored quotes (their dates are above), not live data.")
     return "## Data quality\n\n" + "\n".join(f"- {n}" for n in notes)
