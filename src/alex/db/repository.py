@@ -382,15 +382,24 @@ def classify_instrument(
     """Classify the *shared* row: only the seed, reference data and the tagger may."""
     if source == "user":
         raise ValueError("a user's classification goes to their overlay: classify_for_user")
-    instrument.name = classification.name
-    instrument.instrument_type = classification.instrument_type
-    dumped = classification.model_dump(mode="json")
-    instrument.allocation_asset_class = dumped["allocation_asset_class"]
-    instrument.allocation_regions = dumped["allocation_regions"]
-    instrument.allocation_sectors = dumped["allocation_sectors"]
-    instrument.classification_source = source
+    _write_classification(instrument, classification, source)
     session.flush()
     return instrument
+
+
+def _write_classification(
+    row: Instrument | UserInstrument,
+    classification: InstrumentClassification,
+    source: ClassificationSource,
+) -> None:
+    """The shared row and an overlay carry a classification in the same columns."""
+    dumped = classification.model_dump(mode="json")
+    row.name = classification.name
+    row.instrument_type = classification.instrument_type
+    row.allocation_asset_class = dumped["allocation_asset_class"]
+    row.allocation_regions = dumped["allocation_regions"]
+    row.allocation_sectors = dumped["allocation_sectors"]
+    row.classification_source = source
 
 
 def _overlay(session: Session, user_id: str, symbol: str) -> UserInstrument:
@@ -410,13 +419,7 @@ def classify_for_user(
 ) -> UserInstrument:
     """Lay a classification (and name) over `symbol` for `user_id` only."""
     overlay = _overlay(session, user_id, symbol)
-    overlay.name = classification.name
-    overlay.instrument_type = classification.instrument_type
-    dumped = classification.model_dump(mode="json")
-    overlay.allocation_asset_class = dumped["allocation_asset_class"]
-    overlay.allocation_regions = dumped["allocation_regions"]
-    overlay.allocation_sectors = dumped["allocation_sectors"]
-    overlay.classification_source = source
+    _write_classification(overlay, classification, source)
     session.flush()
     return overlay
 
