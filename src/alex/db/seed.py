@@ -221,7 +221,18 @@ def seed(engine: Engine) -> SeedCounts:
     with session_scope(engine) as session:
         skipped = seed_reference(session)
         ensure_demo_user(session)
+    refresh_statistics(engine)
     return counts(engine, skipped)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load, let PostgreSQL's planner see the new rows at once: until autovacuum
+    gets to it, it would not know the trigram index beats a scan for name search (measured:
+    ~22 ms a query before, a few ms after). SQLite's planner needs no statistics for this."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE instruments"))
 
 
 def counts(engine: Engine, skipped_reference_rows: int = 0) -> SeedCounts:
@@ -268,4 +279,5 @@ def reset(engine: Engine, *, demo: bool) -> SeedCounts:
         skipped = seed_reference(session)
         if demo:
             ensure_demo_user(session)
+    refresh_statistics(engine)
     return counts(engine, skipped)
