@@ -107,7 +107,7 @@ def test_unreachable_targets_name_the_key_and_the_cause() -> None:
     plan = plan_for(portfolio)
     assert plan.needed and not plan.achievable
     assert plan.drift_after.breaches == ["asset_class:commodities"]
-    assert any(r.startswith("No instrument you hold adds commodities") for r in plan.reasons)
+    assert any(r.startswith("Nothing you hold adds commodities") for r in plan.reasons)
     # Everything that can be closed is closed: equity and fixed income end inside the band.
     check_plan_invariants(portfolio, plan)
 
@@ -125,8 +125,12 @@ def test_a_target_nothing_held_can_meet_rescales_the_others() -> None:
     assert plan.needed and not plan.achievable
     assert [(t.action, t.symbol) for t in plan.trades] == [("sell", "SPY"), ("buy", "AGG")]
     assert [t.amount for t in plan.trades] == pytest.approx([1456.27, 1456.27], abs=0.02)
-    assert any("No instrument you hold adds real estate" in r for r in plan.reasons)
-    assert any("in proportion to your other targets (71.43%)" in r for r in plan.reasons)
+    assert any(r.startswith("Nothing you hold adds real estate") for r in plan.reasons)
+    assert any(
+        "spreads that target (30%) over your other targets in proportion and aims equity at "
+        "71.43%" in r
+        for r in plan.reasons
+    )
     assert any("scaled up in proportion" in note for note in plan.notes)
     check_plan_invariants(portfolio, plan)
 

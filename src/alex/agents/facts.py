@@ -177,6 +177,7 @@ def concentration(inputs: AnalysisInputs) -> dict[str, Any]:
             {
                 "symbol": h.symbol,
                 "name": h.name,
+                "instrument_type": h.instrument_type,
                 "value": h.value,
                 "pct_of_invested": h.pct_of_invested,
                 "pct_of_portfolio": h.pct_of_portfolio,

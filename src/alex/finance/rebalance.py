@@ -684,6 +684,44 @@ def _tradable(model: _Model, item: DriftItem) -> bool:
     return bool((model.w_rg[:, REGIONS.index(item.key)] > 0).any())
 
 
+# Mid-sentence names of allocation keys (proper nouns keep their capitals).
+_PROPER = {"north_america": "North America", "europe": "Europe", "asia_pacific": "Asia-Pacific"}
+_OVERLAP = (
+    "the funds you hold cannot meet every target at once, because a fund that adds to one "
+    "part of your mix also adds to others (a US bond fund adds both fixed income and North "
+    "America)."
+)
+
+
+def _label(key: str) -> str:
+    return _PROPER.get(key, key.replace("_", " "))
+
+
+def _rescaled_reason(
+    away: str, item: DriftItem, after: DriftReport, rescaled: Mapping[str, float]
+) -> str:
+    """Why a key misses its target when the plan aimed at rescaled targets: the targets
+    nothing held can reach (every key of the dimension with a target that was not rescaled)
+    had their share handed to the others."""
+    items = after.asset_class if item.dimension == "asset_class" else after.region
+    missing = [
+        other
+        for other in items
+        if other.target_pct > 0 and f"{other.dimension}:{other.key}" not in rescaled
+    ]
+    names = " or ".join(_label(other.key) for other in missing)
+    shares = " and ".join(f"{other.target_pct:g}%" for other in missing)
+    goal = rescaled[f"{item.dimension}:{item.key}"]
+    text = (
+        f"{away}. Nothing you hold adds {names}, so the plan spreads "
+        f"{'that target' if len(missing) == 1 else 'those targets'} ({shares}) over your "
+        f"other targets in proportion and aims {_label(item.key)} at {goal:g}%."
+    )
+    if abs(item.current_pct - goal) > after.threshold_pp:
+        text += f" Even that is out of reach: {_OVERLAP}"
+    return text
+
+
 def _reasons(
     model: _Model,
     after: DriftReport,
@@ -698,15 +736,12 @@ def _reasons(
             "closed with what you already own."
         ]
     reasons = []
-    unheld: dict[str, list[str]] = {}
-    for item in after.asset_class + after.region:
-        if item.breach and item.drift_pp < 0 and item.key != "cash" and not _tradable(model, item):
-            unheld.setdefault(item.dimension, []).append(item.key.replace("_", " "))
     for item in after.asset_class + after.region:
         if not item.breach:
             continue
-        label = item.key.replace("_", " ")
-        away = f"{label.capitalize()} stays {item.drift_pp:+.2f} pp from its "
+        label = _label(item.key)
+        side = "above" if item.drift_pp > 0 else "below"
+        away = f"{label[:1].upper()}{label[1:]} stays {abs(item.drift_pp):.1f} pp {side} its "
         away += f"{item.target_pct:g}% target"
         frozen_with_key = [
             s for s in model.frozen if _exposure(instruments.get(s), item.dimension, item.key)
@@ -714,9 +749,8 @@ def _reasons(
         tradable = _tradable(model, item)
         if item.drift_pp < 0 and item.key != "cash" and not tradable:
             reasons.append(
-                f"No instrument you hold adds {label} exposure, so the {item.target_pct:g}% "
-                f"{label} target cannot be reached without buying something new "
-                f"(currently {item.current_pct:g}%)."
+                f"Nothing you hold adds {label}, so the {item.target_pct:g}% {label} target "
+                f"cannot be reached without buying something new (currently {item.current_pct:g}%)."
             )
         elif item.drift_pp > 0 and not tradable and frozen_with_key:
             reasons.append(
@@ -724,18 +758,9 @@ def _reasons(
                 f"({', '.join(frozen_with_key)})."
             )
         elif f"{item.dimension}:{item.key}" in rescaled:
-            goal = rescaled[f"{item.dimension}:{item.key}"]
-            missing = " and ".join(unheld.get(item.dimension, ["unheld targets"]))
-            reasons.append(
-                f"{away}: with no {missing} to hold, that share has to sit elsewhere, so the "
-                f"plan keeps {label} in proportion to your other targets ({goal:g}%)."
-            )
+            reasons.append(_rescaled_reason(away, item, after, rescaled))
         else:
-            reasons.append(
-                f"{away}: the instruments you hold cannot meet every target at once (a fund "
-                "that adds one key also adds others, e.g. a US bond fund adds fixed income and "
-                "North America)."
-            )
+            reasons.append(f"{away}: {_OVERLAP}")
     if model.frozen and reasons:
         reasons.append(
             "Holdings without a price or a full classification were left untouched: "

@@ -56,8 +56,7 @@ def offline_write(turn: OfflineTurn) -> str:
         sentences.append(
             f"On current plans you have a {fmt_pct(headline['success_pct'])} chance of funding "
             f"{fmt_money(headline['target_retirement_income'])} a year from age "
-            f"{headline['retirement_age']}; the income that reaches your success target is about "
-            f"{fmt_money(headline['sustainable_income'])} a year."
+            f"{headline['retirement_age']}; {_safe_income(headline)}"
         )
     failed = [name for name, s in results.get("sections", {}).items() if s["status"] != "completed"]
     if failed:
@@ -69,3 +68,15 @@ def offline_write(turn: OfflineTurn) -> str:
     elif headline.get("needs_rebalancing"):
         sentences.append("Next step: review the suggested trades in the report.")
     return " ".join(sentences)
+
+
+def _safe_income(headline: dict[str, Any]) -> str:
+    """The sustainable income in plain words: what the savings pay at the odds the user aims
+    for, set against the income they asked for."""
+    safe, target = headline["sustainable_income"], headline["target_retirement_income"]
+    if safe < target:
+        return (
+            f"at the odds you are aiming for, your savings would pay about {fmt_money(safe)} a "
+            "year; saving more or retiring later raises that."
+        )
+    return f"at the odds you are aiming for, your savings could pay up to {fmt_money(safe)} a year."

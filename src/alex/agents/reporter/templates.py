@@ -287,25 +287,29 @@ def _risks(
             f"**Market risk:** {fmt_pct(equity['pct'])} in equities means a 2008-style fall would "
             "hit most of the portfolio; that is reasonable only with a long horizon."
         )
-    for item in drift.get("asset_class", []) + drift.get("region", []):
-        if item["breach"]:
-            direction = "over" if item["drift_pp"] > 0 else "under"
-            risks.append(
-                f"**Off target:** {item['label']} is {direction}weight at "
-                f"{fmt_pct(item['current_pct'])} against a {fmt_pct(item['target_pct'])} target."
-            )
+    off_target = _off_target(drift)
+    if off_target:
+        risks.append(off_target)
     regions = {s["key"]: s for s in allocation.get("region", [])}
     home = regions.get("north_america")
     if home and home["pct"] >= 75:
         risks.append(
-            f"**Home bias:** {fmt_pct(home['pct'])} of invested money is in North America."
+            f"**Home bias:** {fmt_pct(home['pct'])} of invested money is in North America, so "
+            "one economy and one currency drive most of your results."
         )
     if concentration and concentration["largest_weight_pct"] >= 25:
         top = concentration["top_holdings"][0]
-        risks.append(
-            f"**Concentration:** {top['symbol']} alone is {fmt_pct(top['pct_of_invested'])} of "
-            "invested money."
-        )
+        if _is_fund(top):
+            risks.append(
+                f"**Largest holding:** {top['symbol']} is {fmt_pct(top['pct_of_invested'])} of "
+                "invested money. It is a fund, so that money is already spread over the many "
+                "securities it holds; what it adds to your mix shows in the allocation above."
+            )
+        else:
+            risks.append(
+                f"**Concentration:** {top['symbol']} alone is {fmt_pct(top['pct_of_invested'])} "
+                "of invested money, so one company's fortunes move a large part of it."
+            )
     cash = by_key.get("cash")
     if cash and cash["pct"] >= 10:
         risks.append(
@@ -320,6 +324,36 @@ def _risks(
     if not risks:
         risks.append("No major structural risk stands out in the current data.")
     return "## Risks\n\n" + "\n".join(f"- {r}" for r in risks)
+
+
+_FUND_TYPES = {"etf", "mutual_fund", "bond_fund"}
+
+
+def _is_fund(holding: dict[str, Any]) -> bool:
+    return holding.get("instrument_type") in _FUND_TYPES
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _off_target(drift: dict[str, Any]) -> str | None:
+    """One line for every allocation outside the band: the figures are in the drift table
+    just above, so the risks name them instead of repeating a bullet each."""
+    # Asset classes are common nouns mid-sentence; regions are names and keep their capitals.
+    breaches = [(d["label"].lower(), d) for d in drift.get("asset_class", []) if d["breach"]] + [
+        (d["label"], d) for d in drift.get("region", []) if d["breach"]
+    ]
+    if not breaches:
+        return None
+    over = [name for name, d in breaches if d["drift_pp"] > 0]
+    under = [name for name, d in breaches if d["drift_pp"] < 0]
+    sides = [f"overweight in {_names(over)}"] if over else []
+    sides += [f"underweight in {_names(under)}"] if under else []
+    return (
+        f"**Off target:** beyond your {drift['threshold_pp']:.1f}-point band, you are "
+        f"{', and '.join(sides)} (figures in the drift table above)."
+    )
 
 
 def _recommendations(
@@ -350,7 +384,13 @@ def _recommendations(
             "next analysis can see its true exposure."
         )
     if concentration and concentration["largest_weight_pct"] >= 25:
-        recs.append("Consider spreading your largest holding across a broader fund.")
+        top = concentration["top_holdings"][0]
+        # A fund is diversified inside; telling its holder to diversify it would be wrong.
+        if not _is_fund(top):
+            recs.append(
+                f"Consider moving part of {top['symbol']} into a broad index fund, so that a "
+                "single company weighs less in your portfolio."
+            )
     recs.append(
         f"Check the retirement projection: it tests whether this mix can fund your "
         f"{fmt_money(user['target_retirement_income'])} a year target income."

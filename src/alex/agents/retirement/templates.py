@@ -56,7 +56,7 @@ def _verdict(success: float, target: float) -> str:
     if success >= target:
         return "on track"
     if success >= target - 15:
-        return "close, but below your success target"
+        return "close, but below the odds you are aiming for"
     return "at risk"
 
 
@@ -85,8 +85,8 @@ def offline_write(turn: OfflineTurn) -> str:
         "",
         f"- **Median savings at retirement:** {fmt_money(base['median_wealth_at_retirement_real'])}"
         " in today's money.",
-        f"- **Sustainable income:** {fmt_money(base['sustainable_income'])} a year succeeds in "
-        f"{fmt_pct(base['sustainable_income_success_pct'])} of paths.",
+        f"- **Sustainable income:** {fmt_money(base['sustainable_income'])} a year, the most "
+        f"that is paid in full in {fmt_pct(base['sustainable_income_success_pct'])} of paths.",
     ]
     if base["depletion_pct_of_paths"] > 0:
         age = base.get("depletion_median_age")
