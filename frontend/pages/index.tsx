@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { useRouter } from "next/router";
 import { useMemo, useState } from "react";
 import { ChartView } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
@@ -16,11 +17,12 @@ import {
   Skeleton,
   Stat,
 } from "@/components/ui";
-import { api } from "@/lib/api";
+import { api, ApiError } from "@/lib/api";
 import { dateTime, label, money, num, pct, signedPct } from "@/lib/format";
 import { splitStatement } from "@/lib/holdings";
 import { readChart } from "@/lib/payloads";
-import type { Account, JobSummary, PortfolioView, User } from "@/lib/types";
+import { startFailure, whatToAdd } from "@/lib/runAnalysis";
+import type { Account, JobCreated, JobSummary, PortfolioView, User } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
 function greeting(): string {
@@ -40,13 +42,66 @@ function StatusBadge({ status }: { status: string }) {
   return <Badge tone={tone}>{status}</Badge>;
 }
 
+const BLOCKED_HINT_ID = "run-analysis-blocked";
+
+/** Starts an analysis in one click and opens the Advisor Team on it; while there is nothing to
+ *  analyse it is disabled. The header's button says what to add; the others point to it. */
+function RunAnalysisButton({
+  blocked,
+  starting,
+  onRun,
+  label,
+  size = "md",
+  testId,
+  explain = false,
+}: {
+  blocked: string | null;
+  starting: boolean;
+  onRun: () => void;
+  label: string;
+  size?: "sm" | "md";
+  testId: string;
+  explain?: boolean;
+}) {
+  const button = (
+    <Button
+      variant="ai"
+      size={size}
+      onClick={onRun}
+      busy={starting}
+      disabled={blocked !== null}
+      aria-describedby={blocked ? BLOCKED_HINT_ID : undefined}
+      data-testid={testId}
+    >
+      <span aria-hidden>✦</span> {label}
+    </Button>
+  );
+  if (!explain) return button;
+  return (
+    <div className="flex flex-col items-start gap-1.5 sm:items-end">
+      {button}
+      {blocked && (
+        <p
+          id={BLOCKED_HINT_ID}
+          data-testid={BLOCKED_HINT_ID}
+          className="max-w-xs text-xs text-amber-800 sm:text-right"
+        >
+          {blocked}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export default function Dashboard() {
+  const router = useRouter();
   const toast = useToast();
   const user = useApi<User>("/api/user");
   const accounts = useApi<Account[]>("/api/accounts");
   const portfolioRes = useApi<PortfolioView>("/api/portfolio");
   const jobs = useApi<JobSummary[]>("/api/jobs");
   const [demoBusy, setDemoBusy] = useState(false);
+  const [starting, setStarting] = useState(false);
 
   const analysis = portfolioRes.data?.analysis;
   const charts = portfolioRes.data?.charts;
@@ -59,6 +114,30 @@ export default function Dashboard() {
     const stale = accts.reduce((s, a) => s + a.stale_positions, 0);
     return { total, cash, positions, unpriced, stale };
   }, [accts]);
+
+  // Known only once the accounts are loaded; until then the server decides (422 if empty).
+  const blocked = accounts.data
+    ? whatToAdd({ accounts: accts.length, positions: totals.positions, cash: totals.cash })
+    : null;
+
+  const runAnalysis = async () => {
+    setStarting(true);
+    try {
+      const res = await api<JobCreated>("/api/analyze", { method: "POST" });
+      await router.push(`/team/?job=${res.job_id}`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) {
+        toast.error(e);
+        return;
+      }
+      const failure = startFailure(e);
+      toast.error(failure.message);
+      // The accounts went away since the page loaded (another tab): show it.
+      if (failure.nothingToAnalyse) void accounts.reload();
+    } finally {
+      setStarting(false);
+    }
+  };
 
   const loadDemo = async () => {
     setDemoBusy(true);
@@ -121,9 +200,14 @@ export default function Dashboard() {
         }
         subtitle={`Age ${u.current_age} · ${u.years_until_retirement} years to retirement · target income ${money(u.target_retirement_income)} a year`}
         action={
-          <ButtonLink href="/team/" variant="ai">
-            <span aria-hidden>✦</span> Run analysis
-          </ButtonLink>
+          <RunAnalysisButton
+            blocked={blocked}
+            starting={starting}
+            onRun={() => void runAnalysis()}
+            label="Run analysis"
+            testId="run-analysis"
+            explain
+          />
         }
       />
 
@@ -296,15 +380,26 @@ export default function Dashboard() {
                 {lastJob.status === "failed" && lastJob.error_message && (
                   <p className="text-sm text-bad">{lastJob.error_message}</p>
                 )}
-                <div className="flex gap-2">
+                <div className="flex flex-wrap gap-2">
                   {lastJob.status === "completed" && (
                     <ButtonLink href={`/analysis/?job=${lastJob.id}`} size="sm">
                       Read the report
                     </ButtonLink>
                   )}
-                  <ButtonLink href="/team/" size="sm" variant="secondary">
-                    New analysis
-                  </ButtonLink>
+                  {lastJob.status === "pending" || lastJob.status === "running" ? (
+                    <ButtonLink href={`/team/?job=${lastJob.id}`} size="sm" variant="secondary">
+                      Watch it run
+                    </ButtonLink>
+                  ) : (
+                    <RunAnalysisButton
+                      blocked={blocked}
+                      starting={starting}
+                      onRun={() => void runAnalysis()}
+                      label="New analysis"
+                      size="sm"
+                      testId="new-analysis"
+                    />
+                  )}
                 </div>
               </div>
             ) : (
@@ -313,9 +408,14 @@ export default function Dashboard() {
                   No analysis yet. Five AI agents will review your allocation, drift, risks and
                   retirement odds in about a minute.
                 </p>
-                <ButtonLink href="/team/" variant="ai" size="sm">
-                  Meet your advisor team
-                </ButtonLink>
+                <RunAnalysisButton
+                  blocked={blocked}
+                  starting={starting}
+                  onRun={() => void runAnalysis()}
+                  label="Run your first analysis"
+                  size="sm"
+                  testId="first-analysis"
+                />
               </div>
             )}
           </Card>
