@@ -14,6 +14,7 @@ import {
   Stat,
   Tabs,
 } from "@/components/ui";
+import { groundingClaim, scenarioDelta, type Delta, type Tone } from "@/lib/analysisView";
 import { dateTime, money, pct } from "@/lib/format";
 import { priceSourceLabel, shortDate } from "@/lib/holdings";
 import { readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
@@ -21,6 +22,25 @@ import type { Job, JobSummary } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
 type Tab = "overview" | "charts" | "retirement" | "quality";
+
+const TONE_TEXT: Record<Tone, string> = {
+  good: "text-good",
+  bad: "text-bad",
+  neutral: "text-slate-500",
+};
+
+/** A what-if's change from the current plan: green only when it improves things. */
+function DeltaNote({ delta }: { delta: Delta | null }) {
+  if (!delta) return null;
+  return (
+    <span
+      className={`ml-1 inline-block whitespace-nowrap text-xs ${TONE_TEXT[delta.tone]}`}
+      data-tone={delta.tone}
+    >
+      {delta.text}
+    </span>
+  );
+}
 
 function ReportBody({ job }: { job: Job }) {
   const router = useRouter();
@@ -35,6 +55,7 @@ function ReportBody({ job }: { job: Job }) {
     [job.retirement_payload],
   );
   const dq = useMemo(() => readDataQuality(job.summary_payload), [job.summary_payload]);
+  const claim = groundingClaim(dq.grounding);
   const dqIssues =
     dq.unclassified.length +
     dq.missingPrices.length +
@@ -106,8 +127,12 @@ function ReportBody({ job }: { job: Job }) {
                 </Card>
               )}
               <Card>
-                <p className="text-xs text-slate-500">
-                  Every figure in this report comes from Alex&apos;s calculations on your data. See{" "}
+                <p
+                  className={`text-xs ${claim.tone === "bad" ? "text-bad" : "text-slate-500"}`}
+                  data-testid="grounding-claim"
+                  data-grounding={dq.grounding.status}
+                >
+                  {claim.text} See{" "}
                   <button
                     className="font-semibold text-brand-600 hover:underline"
                     onClick={() => setTab("quality")}
@@ -270,15 +295,23 @@ function ReportBody({ job }: { job: Job }) {
                             <td className="px-5 py-3">{sc.label}</td>
                             <td className="num px-3 py-3 text-right">
                               {pct(sc.successPct)}
-                              {sc.successPct !== null && retirement.successProbability !== null && (
-                                <span className="ml-1 text-xs text-good">
-                                  {sc.successPct >= retirement.successProbability ? "+" : ""}
-                                  {(sc.successPct - retirement.successProbability).toFixed(1)}
-                                </span>
-                              )}
+                              <DeltaNote
+                                delta={scenarioDelta(
+                                  sc.successPct,
+                                  retirement.successProbability,
+                                  "points",
+                                )}
+                              />
                             </td>
                             <td className="num px-5 py-3 text-right">
                               {money(sc.sustainableIncome)}
+                              <DeltaNote
+                                delta={scenarioDelta(
+                                  sc.sustainableIncome,
+                                  retirement.sustainableIncome,
+                                  "money",
+                                )}
+                              />
                             </td>
                           </tr>
                         ))}

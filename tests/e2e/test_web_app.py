@@ -700,3 +700,101 @@ def test_real_holdings_autocomplete_prices_and_data_health(
     assert theirs["ZZQX"]["price"] is None and not theirs["ZZQX"]["classified"]
     assert "evil" not in theirs["ZZQX"]["instrument_name"]
     assert theirs["VTI"]["price_source"] != "user"
+
+
+def test_run_analysis_from_the_dashboard_in_one_click(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
+    page = s.page
+    sign_up(s, "Morgan Oneclick", unique_email("morgan"))
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    auth = {"Authorization": f"Bearer {token}"}
+    run = page.get_by_test_id("run-analysis")
+    blocked = page.get_by_test_id("run-analysis-blocked")
+
+    # Nothing to analyse: the button cannot start one and says what to add.
+    expect(run).to_be_disabled()
+    expect(blocked).to_have_text(
+        "Add an account with its holdings, or load the demo portfolio, to run an analysis."
+    )
+    expect(run).to_have_attribute("aria-describedby", "run-analysis-blocked")
+    s.shot("desktop-dashboard-nothing-to-analyse", full_page=False)
+
+    # An account holding nothing is still nothing to analyse.
+    created = httpx.post(
+        f"{server.url}/api/accounts",
+        json={"account_name": "Empty IRA", "account_type": "roth_ira"},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    account_id = created.json()["id"]
+    s.goto("/")
+    expect(page.get_by_test_id("accounts-summary")).to_contain_text("Empty IRA")
+    expect(run).to_be_disabled()
+    expect(blocked).to_have_text(
+        "Your accounts hold nothing yet: add your holdings or a cash balance to run an analysis."
+    )
+    assert api_get(server, token, "/api/jobs") == []
+
+    # With a holding, one click starts the analysis and opens the team on that job.
+    added = httpx.post(
+        f"{server.url}/api/accounts/{account_id}/positions",
+        json={"symbol": "VTI", "quantity": 10},
+        headers=auth,
+    )
+    assert added.status_code == 201, added.text
+    s.goto("/")
+    expect(page.get_by_test_id("accounts-summary")).to_contain_text("Empty IRA")
+    expect(blocked).to_have_count(0)
+    expect(run).to_be_enabled()
+    run.click()
+    page.wait_for_url(re.compile(r"/team/\?job="))
+    expect(page).to_have_title("Advisor Team · Alex")
+    job_id = page.url.split("job=")[1]
+    jobs = api_get(server, token, "/api/jobs")
+    assert [j["id"] for j in jobs] == [job_id]  # one click, one analysis
+    expect(page.get_by_test_id("job-status")).to_have_attribute(
+        "data-job-status", "completed", timeout=60_000
+    )
+    # VTI has a known breakdown, so the tagger has nothing to do.
+    expect(page.get_by_test_id("agent-tagger")).to_have_attribute("data-status", "skipped")
+    for agent in ("planner", "reporter", "charter", "retirement"):
+        expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "done")
+    page.get_by_role("link", name="Open the analysis").click()
+    page.wait_for_url(re.compile(rf"/analysis/\?job={job_id}"))
+    claim = page.get_by_test_id("grounding-claim")
+    expect(claim).to_have_attribute("data-grounding", "ok")
+    expect(claim).to_contain_text("Every figure in this report comes from Alex's calculations")
+    # What-if deltas: green exactly when the figure improves on the current plan.
+    page.get_by_role("tab", name="Retirement").click()
+    deltas = page.get_by_test_id("scenarios").locator("[data-tone]")
+    expect(deltas.first).to_be_visible()
+    shown = [(d.get_attribute("data-tone"), d.inner_text()) for d in deltas.all()]
+    assert shown and all((tone == "good") == text.startswith("+") for tone, text in shown), shown
+
+    # The dashboard's last-analysis card starts the next one the same way.
+    s.goto("/")
+    expect(page.get_by_test_id("last-analysis")).to_contain_text("completed")
+    page.get_by_test_id("new-analysis").click()
+    page.wait_for_url(re.compile(r"/team/\?job="))
+    second = page.url.split("job=")[1]
+    assert second != job_id
+    assert [j["id"] for j in api_get(server, token, "/api/jobs")] == [second, job_id]
+    expect(page.get_by_test_id("job-status")).to_have_attribute(
+        "data-job-status", "completed", timeout=60_000
+    )
+
+    # The accounts went away after the page loaded (another tab): the server refuses (422 on
+    # `accounts`), the page says what to add and shows the button disabled.
+    s.goto("/")
+    expect(run).to_be_enabled()
+    deleted = httpx.delete(f"{server.url}/api/accounts/{account_id}", headers=auth)
+    assert deleted.status_code == 204, deleted.text
+    s.console.allow(r"Failed to load resource: the server responded with a status of 422")
+    run.click()
+    expect(page.locator("[data-toast=error]")).to_contain_text("Add an account with its holdings")
+    expect(run).to_be_disabled()
+    expect(blocked).to_contain_text("Add an account")
+    assert page.url.rstrip("/") == server.url
+    assert len(api_get(server, token, "/api/jobs")) == 2
