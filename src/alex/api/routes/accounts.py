@@ -37,7 +37,7 @@ class AccountTotals(NamedTuple):
 
 def account_totals(
     cash_balance: Decimal,
-    holdings: Iterable[tuple[Decimal, InstrumentRead | None]],
+    holdings: Iterable[tuple[Decimal, InstrumentRead]],
     *,
     valued_on: date,
     max_age_days: int,
@@ -48,13 +48,13 @@ def account_totals(
     positions_value = Decimal(0)
     for quantity, instrument in holdings:
         count += 1
-        if instrument is None or instrument.current_price is None:
+        if instrument.current_price is None:
             unpriced += 1
         else:
             positions_value += position_value(quantity, instrument.current_price)
             if price_staleness(instrument, valued_on, max_age_days) is not None:
                 stale += 1
-        if instrument is None or not instrument.is_classified:
+        if not instrument.is_classified:
             unclassified += 1
     return AccountTotals(
         count,
@@ -68,41 +68,42 @@ def account_totals(
 
 def load_account_detail(session: Session, account: Account) -> AccountDetail:
     """The account with each position's instrument (as its owner sees it: their own
-    classification and prices laid over the shared data), price, value and weight."""
+    classification and prices laid over the shared data), price, value and weight. Every
+    position has its instrument: the foreign key refuses a dangling symbol."""
     positions = repo.list_positions(session, account.id)
     views = repo.effective_instruments(session, account.user_id, {p.symbol for p in positions})
     max_age, today = get_settings().price_max_age_days, date.today()
     totals = account_totals(
         account.cash_balance,
-        ((p.quantity, views.get(p.symbol)) for p in positions),
+        ((p.quantity, views[p.symbol]) for p in positions),
         valued_on=today,
         max_age_days=max_age,
     )
     details = []
     for position in positions:
-        view = views.get(position.symbol)
-        price = view.current_price if view is not None else None
+        view = views[position.symbol]
+        price = view.current_price
         value = position_value(position.quantity, price) if price is not None else None
         weight = (
             float(round(value / totals.total_value * 100, 4))
             if value is not None and totals.total_value > 0
             else None
         )
-        stale = price_staleness(view, today, max_age) if view is not None else None
+        stale = price_staleness(view, today, max_age)
         details.append(
             PositionDetail(
                 **PositionRead.model_validate(position).model_dump(),
-                instrument_name=view.name if view is not None else position.symbol,
-                instrument_type=view.instrument_type if view is not None else None,
+                instrument_name=view.name,
+                instrument_type=view.instrument_type,
                 price=price,
-                price_as_of=view.price_as_of if view is not None else None,
-                price_source=view.price_source if view is not None else None,
+                price_as_of=view.price_as_of,
+                price_source=view.price_source,
                 price_stale=stale is not None,
                 price_note=stale.detail if stale is not None else None,
                 value=value,
                 weight_pct=weight,
-                classified=view is not None and view.is_classified,
-                classification_source=view.classification_source if view is not None else None,
+                classified=view.is_classified,
+                classification_source=view.classification_source,
             )
         )
     return AccountDetail(
@@ -124,9 +125,9 @@ def list_accounts(caller_id: CallerId, session: SessionDep) -> list[AccountSumma
         .where(Account.user_id == caller_id)
     ).all()
     views = repo.effective_instruments(session, caller_id, {r.symbol for r in rows})
-    holdings: dict[uuid.UUID, list[tuple[Decimal, InstrumentRead | None]]] = defaultdict(list)
+    holdings: dict[uuid.UUID, list[tuple[Decimal, InstrumentRead]]] = defaultdict(list)
     for account_id, symbol, quantity in rows:
-        holdings[account_id].append((quantity, views.get(symbol)))
+        holdings[account_id].append((quantity, views[symbol]))
     max_age, today = get_settings().price_max_age_days, date.today()
     return [
         AccountSummary(

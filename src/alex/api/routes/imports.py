@@ -158,7 +158,7 @@ def _preview(
     instruments: dict[str, Instrument],
 ) -> ImportResult:
     symbols = [h.symbol for h in parsed.holdings]
-    visible = _visible(session, account.user_id, instruments)
+    visible = repo.visible_symbols(session, account.user_id, instruments.values())
     errors = [_error(e) for e in parsed.errors]
     new_private = [s for s in symbols if s not in visible]
     if new_private:
@@ -213,12 +213,6 @@ def _instruments(session: Session, symbols: list[str]) -> dict[str, Instrument]:
         return {}
     found = session.scalars(select(Instrument).where(Instrument.symbol.in_(symbols)))
     return {i.symbol: i for i in found}
-
-
-def _visible(session: Session, user_id: str, instruments: dict[str, Instrument]) -> set[str]:
-    """The symbols `user_id` can see: shared ones, and private ones they hold."""
-    theirs = set(repo.held_symbols(session, user_id)) if instruments else set()
-    return {s for s, i in instruments.items() if i.origin != "user" or s in theirs}
 
 
 class _LineRefusedError(Exception):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from alex.api.deps import CallerId, CurrentUser, SessionDep, WriteLimited
 from alex.api.models import PriceHistoryEntry, UserPriceSet
-from alex.core.errors import ForbiddenError, ValidationFailedError
+from alex.core.errors import ForbiddenError, NotFoundError, ValidationFailedError
 from alex.db import repository as repo
 from alex.schemas import InstrumentClassification, InstrumentRead
 
@@ -28,8 +28,12 @@ def _view(session: Session, user_id: str, symbol: str) -> InstrumentRead:
 
 
 def _require_held(session: Session, user_id: str, symbol: str) -> str:
-    instrument = repo.require_visible_instrument(session, user_id, symbol)
-    if not repo.user_holds(session, user_id, instrument.symbol):
+    instrument = repo.get_instrument(session, symbol)
+    held = instrument is not None and repo.user_holds(session, user_id, instrument.symbol)
+    if instrument is None or (not held and instrument.origin == "user"):
+        # Someone else's private symbol reads as unknown, as `require_visible_instrument` says.
+        raise NotFoundError(f"instrument '{symbol.upper()}' not found")
+    if not held:
         raise ForbiddenError(
             f"you can only set this for instruments you hold; add {instrument.symbol} first"
         )
