@@ -6,6 +6,7 @@ with a loud reason, unless ALEX_REQUIRE_POSTGRES=1 (set by CI), in which case th
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -47,6 +48,18 @@ def _isolated_settings(
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """A CLI test configures logging onto the runner's stream, which closes when it returns;
+    later tests in the same process would then log into a closed file. Put the root logger
+    back as it was."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _postgres_unavailable(reason: str) -> None:
