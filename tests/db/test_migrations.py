@@ -203,3 +203,42 @@ def test_downgrade_and_upgrade_with_data_in_every_table(db_url: str, engine: Eng
         snapshot = repo.load_portfolio(session, "alice")
         assert sorted(p.symbol for p in snapshot.accounts[0].positions) == ["VTI", "ZZQX"]
         assert snapshot.instruments["VTI"].current_price == Decimal("300")
+
+
+def test_0004_counts_existing_users_as_having_completed_their_profile(
+    db_url: str, engine: Engine
+) -> None:
+    """Users from before 0004 have been living with their figures as theirs: upgrading stamps
+    them completed (with their last update). A user created afterwards starts incomplete, and
+    downgrading drops the column again."""
+    downgrade(db_url, "0003")
+    engine.dispose()
+    users = Table("users", MetaData(), autoload_with=engine)
+    assert "profile_completed_at" not in users.c
+    updated = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            users.insert().values(
+                id="alice",
+                display_name="Alice",
+                current_age=52,
+                years_until_retirement=13,
+                target_retirement_income="80000",
+                annual_contribution="20000",
+                asset_class_targets={"equity": 100},
+                region_targets={"north_america": 100},
+                created_at=datetime(2026, 10, 1, tzinfo=UTC),
+                updated_at=updated,
+            )
+        )
+
+    upgrade(db_url, "head")
+    engine.dispose()
+    with session_scope(engine) as session:
+        alice = repo.require_user(session, "alice")
+        assert alice.profile_completed_at == updated
+        assert repo.create_user(session, UserCreate(id="bob")).profile_completed_at is None
+
+    downgrade(db_url, "0003")
+    engine.dispose()
+    assert "profile_completed_at" not in {c["name"] for c in inspect(engine).get_columns("users")}
