@@ -175,12 +175,15 @@ export interface paths {
         };
         /**
          * Get User
-         * @description The caller's profile (created with defaults on first request).
+         * @description The caller's profile (created with placeholder figures on first request, with
+         *     `profile_completed_at` null until the user saves their own).
          */
         get: operations["get_user_api_user_get"];
         /**
          * Update User
-         * @description Update profile fields; target allocations must each sum to 100.
+         * @description Update profile fields; target allocations must each sum to 100. Saving every figure
+         *     (age, years to retirement, income target, contribution, both targets) completes the
+         *     profile: from then on its figures are the user's, not placeholders.
          */
         put: operations["update_user_api_user_put"];
         post?: never;
@@ -1941,6 +1944,11 @@ export interface components {
             region_targets: {
                 [key: string]: number;
             };
+            /**
+             * Profile Completed At
+             * @description When the user saved their own figures; null while they are placeholders.
+             */
+            profile_completed_at?: string | null;
             /**
              * Created At
              * Format: date-time

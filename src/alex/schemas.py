@@ -177,6 +177,10 @@ class UserRead(_Read):
     annual_contribution: Decimal
     asset_class_targets: dict[AssetClass, float]
     region_targets: dict[Region, float]
+    profile_completed_at: datetime | None = Field(
+        default=None,
+        description="When the user saved their own figures; null while they are placeholders.",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -192,6 +192,8 @@ def ensure_demo_user(session: Session) -> bool:
     if repo.get_user(session, DEMO_USER_ID) is not None:
         return False
     user = repo.create_user(session, UserCreate.model_validate(DEMO_USER))
+    # The demo's figures are a worked example to show, not placeholders to replace first.
+    user.profile_completed_at = utcnow()
     populate_demo_portfolio(session, user.id)
     return True
 

@@ -24,14 +24,33 @@ router = APIRouter(prefix="/api/user", tags=["user"], dependencies=[WriteLimited
 
 @router.get("", response_model=UserRead)
 def get_user(user: CurrentUser) -> UserRead:
-    """The caller's profile (created with defaults on first request)."""
+    """The caller's profile (created with placeholder figures on first request, with
+    `profile_completed_at` null until the user saves their own)."""
     return UserRead.model_validate(user)
+
+
+# What the profile step asks for. A save that gives all of them makes the profile the user's;
+# renaming alone does not make the placeholder age 40 their age.
+PROFILE_FIGURES = (
+    "current_age",
+    "years_until_retirement",
+    "target_retirement_income",
+    "annual_contribution",
+    "asset_class_targets",
+    "region_targets",
+)
 
 
 @router.put("", response_model=UserRead)
 def update_user(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
-    """Update profile fields; target allocations must each sum to 100."""
+    """Update profile fields; target allocations must each sum to 100. Saving every figure
+    (age, years to retirement, income target, contribution, both targets) completes the
+    profile: from then on its figures are the user's, not placeholders."""
     repo.update_user(session, user, body)
+    if user.profile_completed_at is None and all(
+        getattr(body, field) is not None for field in PROFILE_FIGURES
+    ):
+        user.profile_completed_at = utcnow()
     session.commit()
     return UserRead.model_validate(user)
 
