@@ -89,15 +89,16 @@ _MONEY_WORDS = ("value", "cash", "income", "contribution", "amount", "total", "i
 
 
 def _kind(key: str) -> str | None:
-    if key.endswith("_pp"):
+    tokens = key.split("_")
+    if "pp" in tokens:
         return "points"
-    if key.endswith("_pct") or key == "pct":
+    if "pct" in tokens:
         return "percent"
     if key.endswith("_age") or key == "current_age":
         return "age"
     if "years" in key:
         return "years"
-    if key.endswith("_count") or key in ("paths", "positions", "holdings"):
+    if tokens[-1] in ("count", "paths", "positions", "holdings", "accounts"):
         return "count"
     if any(word in key for word in _MONEY_WORDS):
         return "money"
@@ -132,6 +133,7 @@ def real_figures(payload: Any, key: str = "") -> Iterator[tuple[str, float]]:
 class Written:
     text: str
     rounded: float  # the value the text states, after its own rounding
+    tolerance: float = 0.5  # how far a value may be from `rounded` and still read as `text`
 
 
 def _money(value: float, rng: random.Random) -> Written:
@@ -140,10 +142,10 @@ def _money(value: float, rng: random.Random) -> Written:
     style = rng.choice(("whole", "short"))
     if style == "short" and magnitude >= 1e6:
         shown = round(magnitude / 1e6, 2)
-        return Written(f"{sign}${shown:.2f}M", (-1 if sign else 1) * shown * 1e6)
+        return Written(f"{sign}${shown:.2f}M", (-1 if sign else 1) * shown * 1e6, 5e3)
     if style == "short" and magnitude >= 1e4:
         shown = round(magnitude / 1e3)
-        return Written(f"{sign}${shown:,.0f}k", (-1 if sign else 1) * shown * 1e3)
+        return Written(f"{sign}${shown:,.0f}k", (-1 if sign else 1) * shown * 1e3, 500)
     shown = round(magnitude)
     return Written(f"{sign}${shown:,.0f}", (-1 if sign else 1) * shown)
 
@@ -151,13 +153,13 @@ def _money(value: float, rng: random.Random) -> Written:
 def _percent(value: float, rng: random.Random) -> Written:
     digits = rng.choice((0, 1))
     shown = round(value, digits)
-    return Written(f"{shown:.{digits}f}%", shown)
+    return Written(f"{shown:.{digits}f}%", shown, 0.5 * 10.0**-digits)
 
 
 def _points(value: float, rng: random.Random) -> Written:
     shown = round(value, 1)
     unit = rng.choice(("pts", "percentage points", "pp"))
-    return Written(f"{shown:+.1f} {unit}", shown)
+    return Written(f"{shown:+.1f} {unit}", shown, 0.05)
 
 
 def _years(value: float, rng: random.Random) -> Written:
@@ -205,15 +207,13 @@ def _invent(kind: str, reals: list[float], rng: random.Random) -> float:
     return float(rng.randint(1, 60))
 
 
-def _collides(written: Written, everything: list[float]) -> bool:
-    """True if the written figure, as rounded, is a real figure of any kind (or its
-    magnitude): such a sentence is not an invention."""
-    for real in everything:
-        for candidate in (real, abs(real)):
-            tolerance = max(abs(written.rounded) * 0.005, 0.5)
-            if abs(candidate - written.rounded) <= tolerance:
-                return True
-            if abs(candidate * 100 - written.rounded) <= tolerance:
+def _collides(written: Written, reals: list[float]) -> bool:
+    """True if the written figure, as rounded, could be one of `reals` (or its magnitude, or a
+    fraction's percentage): such a sentence is not an invention. Called with the figures of
+    the sentence's own kind: an invented "23%" beside a real "23 years" is still invented."""
+    for real in reals:
+        for candidate in (real, abs(real), real * 100):
+            if abs(candidate - written.rounded) <= written.tolerance + 1e-9:
                 return True
     return False
 
@@ -232,7 +232,6 @@ def run(n: int, seed_value: int) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {kind: Tally() for kind in (*WRITERS, "sign")}
     for tools in outputs.values():
         figures = [f for tool in tools for f in real_figures(tool)]
-        everything = [value for _, value in figures]
         by_kind: dict[str, list[float]] = {}
         for kind, value in figures:
             by_kind.setdefault(kind, []).append(value)
@@ -249,7 +248,7 @@ def run(n: int, seed_value: int) -> dict[str, Tally]:
             # An invented one of the same kind.
             for _attempt in range(50):
                 invented = WRITERS[kind](_invent(kind, reals, rng), rng)
-                if not _collides(invented, everything):
+                if not _collides(invented, reals):
                     break
             else:
                 continue
