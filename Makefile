@@ -44,6 +44,7 @@ serve: deps
 lint: deps
 	$(UV) run ruff check src tests benchmarks
 	$(UV) run ruff format --check src tests benchmarks
+	$(UV) run lint-imports
 
 typecheck: deps
 	$(UV) run mypy src

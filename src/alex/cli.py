@@ -173,6 +173,7 @@ def worker(
 ) -> None:
     """Run jobs from the queue (the jobs table with ALEX_QUEUE=postgres, SQS with
     ALEX_QUEUE=sqs) until SIGTERM; the first signal lets running jobs finish."""
+    from alex.agents.planner.job_runner import planner_job_runner
     from alex.jobs.postgres import worker_main
     from alex.jobs.sqs import SqsConfigError
 
@@ -182,7 +183,7 @@ def worker(
         start_http_server(metrics_port, addr=get_settings().host)
 
     try:
-        worker_main(get_settings(), concurrency=concurrency)
+        worker_main(get_settings(), runner=planner_job_runner, concurrency=concurrency)
     except SqsConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from alex.agents.offline import OfflineTurn, ToolResult
 from alex.agents.planner import templates as planner
+from alex.agents.planner.manager import run_analysis
 from alex.agents.reporter import templates as reporter
 from alex.agents.retirement import templates as retirement
-from alex.jobs.execute import execute_job
 from tests.agents.conftest import load_job
 
 
@@ -177,7 +177,7 @@ def test_retirement_verdict_avoids_success_target_jargon() -> None:
 async def test_demo_report_reads_without_the_old_weak_lines(
     engine: Engine, demo_job: uuid.UUID
 ) -> None:
-    await execute_job(demo_job, engine=engine)
+    await run_analysis(demo_job, engine=engine)
     job = load_job(engine, demo_job)
     assert job.report_payload and job.summary_payload and job.retirement_payload
     report = job.report_payload["markdown"]

@@ -7,11 +7,11 @@ import uuid
 from sqlalchemy import Engine
 
 from alex.agents.grounding import fmt_money, fmt_pct
+from alex.agents.planner.manager import run_analysis, run_analysis_sync
 from alex.db import repository as repo
 from alex.db.session import session_scope
 from alex.finance.charts import ChartSpec
 from alex.finance.plan import analyse_portfolio, project_retirement_for
-from alex.jobs.execute import execute_job, run_job_sync
 from alex.schemas import UserCreate
 from tests.agents.conftest import first_seq, kinds, load_events, load_job
 
@@ -19,7 +19,7 @@ SPECIALISTS = ("reporter", "charter", "retirement")
 
 
 async def test_offline_analysis_of_the_demo_portfolio(engine: Engine, demo_job: uuid.UUID) -> None:
-    await execute_job(demo_job, engine=engine)
+    await run_analysis(demo_job, engine=engine)
 
     job = load_job(engine, demo_job)
     assert job.status == "completed", job.error_message
@@ -89,18 +89,18 @@ async def test_offline_analysis_of_the_demo_portfolio(engine: Engine, demo_job: 
 
 
 async def test_a_finished_job_is_never_run_again(engine: Engine, demo_job: uuid.UUID) -> None:
-    await execute_job(demo_job, engine=engine)
+    await run_analysis(demo_job, engine=engine)
     before = load_events(engine, demo_job)
     completed_at = load_job(engine, demo_job).completed_at
 
-    await execute_job(demo_job, engine=engine)
+    await run_analysis(demo_job, engine=engine)
 
     assert load_events(engine, demo_job) == before
     assert load_job(engine, demo_job).completed_at == completed_at
 
 
 def test_sync_wrapper_runs_the_job(engine: Engine, demo_job: uuid.UUID) -> None:
-    run_job_sync(demo_job, engine=engine)
+    run_analysis_sync(demo_job, engine=engine)
     assert load_job(engine, demo_job).status == "completed"
 
 
@@ -109,7 +109,7 @@ async def test_empty_portfolio_fails_with_a_reason(engine: Engine, demo_job: uui
         repo.create_user(session, UserCreate(id="empty"))
         job_id = repo.create_job(session, "empty", "portfolio_analysis").id
 
-    await execute_job(job_id, engine=engine)
+    await run_analysis(job_id, engine=engine)
 
     job = load_job(engine, job_id)
     assert job.status == "failed"

@@ -17,12 +17,12 @@ from alex.agents.model import build_model, build_model_settings, usage_report
 from alex.agents.observability import RecordingProcessor, configure_tracing, reset_tracing
 from alex.agents.offline import OfflineAnalyst, OfflineTurn, PlannedCall
 from alex.agents.planner.lambda_handler import handler as planner_handler
+from alex.agents.planner.manager import run_analysis
 from alex.agents.reporter.lambda_handler import handler as reporter_handler
 from alex.agents.retirement.lambda_handler import handler as retirement_handler
 from alex.agents.tagger.lambda_handler import handler as tagger_handler
 from alex.core.config import Settings, get_settings
 from alex.core.errors import ValidationFailedError
-from alex.jobs.execute import execute_job
 from tests.agents.conftest import load_job
 
 
@@ -98,7 +98,7 @@ async def test_one_trace_per_job_and_nothing_exported_by_default(
     recorder = RecordingProcessor()
     add_trace_processor(recorder)
     try:
-        await execute_job(demo_job, engine=engine)
+        await run_analysis(demo_job, engine=engine)
     finally:
         set_trace_processors([])
     traces = [t for t in recorder.traces if t.name == "Alex portfolio analysis"]

@@ -14,7 +14,7 @@ from agents import Model
 from agents.testing import ModelCall, ModelStep, ScriptedModel, assistant_message, function_call
 from sqlalchemy import Engine
 
-from alex.agents.planner.agent import AnalysisInterruptedError, run_analysis
+from alex.agents.planner.manager import AnalysisInterruptedError, run_analysis
 from alex.core.config import Settings
 from alex.db import repository as repo
 from alex.db.session import session_scope

@@ -104,7 +104,8 @@ def test_several_processes_are_merged(tmp_path: Path, engine: Engine) -> None:
     scrape = (
         "import sys; from alex.core.metrics import exposition; "
         "from alex.db.session import make_engine; "
-        "sys.stdout.write(exposition(make_engine(sys.argv[1]))[0].decode())"
+        "from alex.jobs.metrics import JobStatusCollector; "
+        "sys.stdout.write(exposition(JobStatusCollector(make_engine(sys.argv[1])))[0].decode())"
     )
     url = engine.url.render_as_string(hide_password=False)
     out = subprocess.run(

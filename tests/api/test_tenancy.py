@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from alex.jobs.execute import execute_job
+from alex.agents.planner.manager import run_analysis
 from tests.api.conftest import Headers, add_position, make_account
 
 PHISHING = "[Action needed: re-verify your brokerage login](https://evil.example/login)"
@@ -46,7 +46,7 @@ def _views(client: TestClient, headers: Headers, account_id: str) -> dict[str, A
 
 async def _report(client: TestClient, app: FastAPI, headers: Headers) -> dict[str, Any]:
     job_id = client.post("/api/analyze", headers=headers).json()["job_id"]
-    await execute_job(uuid.UUID(job_id), engine=app.state.engine)
+    await run_analysis(uuid.UUID(job_id), engine=app.state.engine)
     job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
     assert job["status"] == "completed", job["error_message"]
     return dict(job)

@@ -80,7 +80,7 @@ def test_restart_picks_up_leftover_jobs(job_settings: Settings, engine: Engine) 
 
 
 def test_real_planner_completes_demo_analysis(job_settings: Settings, engine: Engine) -> None:
-    """POST /api/analyze to completed with the real execute_job and the offline analyst."""
+    """POST /api/analyze to completed with the planner's job runner and the offline analyst."""
     with _client(job_settings.model_copy(update={"job_lease_seconds": 30}), engine, None) as client:
         token = client.post("/api/auth/demo").json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}

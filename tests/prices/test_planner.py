@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from alex.agents.planner.agent import run_analysis
+from alex.agents.planner.manager import run_analysis
 from alex.db import repository as repo
 from alex.db.seed import seed
 from alex.db.session import session_scope

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from alex.agents.planner.agent import run_analysis
+from alex.agents.planner.manager import run_analysis
 from alex.db import repository as repo
 from alex.db.session import get_engine, session_scope
 from alex.schemas import JobEventRead, JobRead

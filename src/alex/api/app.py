@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
+from alex.agents.planner.job_runner import planner_job_runner
 from alex.api import errors, security
 from alex.api.ratelimit import SlidingWindowLimiter
 from alex.api.routes import (
@@ -34,7 +35,8 @@ from alex.auth.revocations import Revocations
 from alex.core.config import Settings, get_settings
 from alex.core.heap import freeze_startup_heap
 from alex.db.session import engine_for, session_factory
-from alex.jobs.queue import JobQueue, make_queue
+from alex.jobs.factory import make_queue
+from alex.jobs.queue import JobQueue
 from alex.jobs.runner import JobRunner
 from alex.prices.schedule import start_periodic_refresh, stop_periodic_refresh
 
@@ -58,11 +60,12 @@ def create_app(
     start_workers: bool = True,
 ) -> FastAPI:
     """Build the app. Everything has a default from settings; tests inject doubles (an
-    in-process Clerk JWKS, a job runner) through the keyword arguments."""
+    in-process Clerk JWKS, a job runner) through the keyword arguments. The job runner is
+    chosen here, at the entry point: the queue runs whatever it is handed (the planner)."""
     settings = settings or get_settings()
     engine = engine or engine_for(settings.resolved_database_url)
     authenticator = authenticator or make_authenticator(settings)
-    queue = queue or make_queue(settings, engine, runner=runner)
+    queue = queue or make_queue(settings, engine, runner=runner or planner_job_runner)
 
     revocations = Revocations()
 

@@ -6,16 +6,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import jwt
 
 from alex.core.errors import AuthenticationError
-
-if TYPE_CHECKING:
-    import httpx
-
-    from alex.core.config import Settings
 
 CLOCK_SKEW_SECONDS = 5
 
@@ -118,16 +113,3 @@ def key_id(token: str) -> str | None:
         raise AuthenticationError("invalid token") from exc
     kid = header.get("kid")
     return kid if isinstance(kid, str) else None
-
-
-def make_authenticator(
-    settings: Settings, *, http_client: httpx.Client | None = None
-) -> Authenticator:
-    """The configured authenticator. `http_client` lets tests serve Clerk's JWKS in-process."""
-    if settings.auth == "clerk":
-        from alex.auth.clerk import ClerkAuthenticator
-
-        return ClerkAuthenticator(settings, http_client=http_client)
-    from alex.auth.local import LocalAuthenticator
-
-    return LocalAuthenticator(settings)

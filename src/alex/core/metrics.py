@@ -1,5 +1,6 @@
-"""Prometheus metrics: HTTP requests by route template, job attempts by outcome, and jobs by
-status (read from the jobs table at scrape time, so it is the same whichever process answers).
+"""Prometheus metrics: HTTP requests by route template and job attempts by outcome. Metrics read
+from the database at scrape time (jobs by status, `alex.jobs.metrics`) are collectors the caller
+passes to `exposition`, so this module stays below the database layer.
 
 `alex serve --workers N` runs several processes; each would count only its own requests, so
 the server sets PROMETHEUS_MULTIPROC_DIR for them and `/metrics` merges every process's
@@ -9,7 +10,6 @@ which also carries the process and garbage-collector metrics."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -21,11 +21,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
-
-from alex.db.models import Job
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -51,23 +47,6 @@ JOB_ATTEMPT_SECONDS = Histogram(
     buckets=(0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0),
 )
 
-JOB_STATUSES = ("pending", "running", "completed", "failed")
-
-
-class JobStatusCollector(Collector):
-    """`alex_jobs{status}`: how many jobs are in each status now (queue depth is `pending`)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def collect(self) -> Iterator[Metric]:
-        with self.engine.connect() as conn:
-            counts = dict(conn.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-        family = GaugeMetricFamily("alex_jobs", "Jobs by status.", labels=["status"])
-        for status in JOB_STATUSES:
-            family.add_metric([status], float(counts.get(status, 0)))
-        yield family
-
 
 def use_multiprocess_dir(directory: Path) -> None:
     """Before forking server processes: give them one fresh directory for their metric files."""
@@ -77,14 +56,16 @@ def use_multiprocess_dir(directory: Path) -> None:
     os.environ[MULTIPROC_ENV] = str(directory)
 
 
-def exposition(engine: Engine) -> tuple[bytes, str]:
-    """The text exposition for a scrape, and its content type."""
+def exposition(*collectors: Collector) -> tuple[bytes, str]:
+    """The text exposition for a scrape, and its content type: this process's metrics (or every
+    server process's, merged) followed by `collectors`, read now."""
     if os.environ.get(MULTIPROC_ENV):
         merged = CollectorRegistry()
         multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]  # untyped lib
         process_metrics = generate_latest(merged)
     else:
         process_metrics = generate_latest(REGISTRY)
-    jobs = CollectorRegistry()
-    jobs.register(JobStatusCollector(engine))
-    return process_metrics + generate_latest(jobs), CONTENT_TYPE_LATEST
+    scraped = CollectorRegistry()
+    for collector in collectors:
+        scraped.register(collector)
+    return process_metrics + generate_latest(scraped), CONTENT_TYPE_LATEST

@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import Engine
 
 from alex.core.config import Settings
-from alex.jobs.runner import JobRunner, preload_runner_in_background
+from alex.jobs.runner import JobRunner, preload_in_background
 from alex.jobs.worker import Worker, worker_name
 
 log = logging.getLogger(__name__)
@@ -20,9 +20,8 @@ log = logging.getLogger(__name__)
 class LocalQueue:
     kind = "local"
 
-    def __init__(
-        self, settings: Settings, engine: Engine, *, runner: JobRunner | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, engine: Engine, *, runner: JobRunner) -> None:
+        self.runner = runner
         self.workers = [
             Worker(engine, settings, runner=runner, name=worker_name(f"local{i}"))
             for i in range(settings.local_workers)
@@ -51,7 +50,7 @@ class LocalQueue:
             thread.start()
             self._threads.append(thread)
         if self.workers:
-            preload_runner_in_background()
+            preload_in_background(self.runner)
         log.info("local job workers started", extra={"workers": len(self.workers)})
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import Engine
 
 from alex.core.config import Settings
-from alex.jobs.runner import JobRunner, preload_runner
+from alex.jobs.runner import JobRunner, preload
 from alex.jobs.worker import Worker, worker_name
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,9 @@ async def run_workers(
     engine: Engine,
     settings: Settings,
     *,
+    runner: JobRunner,
     concurrency: int = 1,
     stop: threading.Event | None = None,
-    runner: JobRunner | None = None,
 ) -> int:
     """Run `concurrency` workers in this process until SIGTERM/SIGINT (or `stop`). The first
     signal lets running jobs finish; a second one exits at once (their leases then expire and
@@ -72,9 +72,9 @@ async def run_workers(
     return sum(w.jobs_done for w in workers)
 
 
-def worker_main(settings: Settings, *, concurrency: int = 1) -> int:
+def worker_main(settings: Settings, *, runner: JobRunner, concurrency: int = 1) -> int:
     """`alex worker`: drain the jobs table (ALEX_QUEUE=postgres, or local with separate
-    workers) or consume SQS (ALEX_QUEUE=sqs) until SIGTERM."""
+    workers) or consume SQS (ALEX_QUEUE=sqs) until SIGTERM, running each job with `runner`."""
     from alex.db.session import engine_for
 
     if settings.queue == "sqs":
@@ -82,9 +82,9 @@ def worker_main(settings: Settings, *, concurrency: int = 1) -> int:
 
         check_consumer_config(settings)  # before the slow preload: say what is missing now
     engine = engine_for(settings.resolved_database_url)
-    preload_runner()
+    preload(runner)
     if settings.queue == "sqs":
         from alex.jobs.sqs import consume_forever
 
-        return consume_forever(engine, settings)
-    return asyncio.run(run_workers(engine, settings, concurrency=concurrency))
+        return consume_forever(engine, settings, runner=runner)
+    return asyncio.run(run_workers(engine, settings, runner=runner, concurrency=concurrency))

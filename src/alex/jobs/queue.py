@@ -1,17 +1,9 @@
-"""The job queue interface and the one place that picks an implementation (`ALEX_QUEUE`)."""
+"""The job queue interface. `factory.py` picks the implementation from `ALEX_QUEUE`."""
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Protocol
-
-from sqlalchemy import Engine
-
-from alex.core.config import Settings
-from alex.jobs.runner import JobRunner
-
-if TYPE_CHECKING:
-    pass
+from typing import Protocol
 
 
 class EnqueueError(Exception):
@@ -30,23 +22,3 @@ class JobQueue(Protocol):
         ...
 
     def stop(self, timeout: float = 10.0) -> None: ...
-
-
-def make_queue(
-    settings: Settings,
-    engine: Engine,
-    *,
-    runner: JobRunner | None = None,
-    sqs_client: Any | None = None,
-) -> JobQueue:
-    if settings.queue == "postgres":
-        from alex.jobs.postgres import TableQueue
-
-        return TableQueue()
-    if settings.queue == "sqs":
-        from alex.jobs.sqs import SqsQueue
-
-        return SqsQueue(settings, client=sqs_client)
-    from alex.jobs.local import LocalQueue
-
-    return LocalQueue(settings, engine, runner=runner)

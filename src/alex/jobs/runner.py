@@ -1,13 +1,12 @@
-"""What a worker runs for a claimed job: the planner's `execute_job` (agents issue) by default,
-or any coroutine function with the same signature (tests inject doubles)."""
+"""What a worker runs for a claimed job. This package only runs jobs; what a job does is handed
+in by whoever starts the workers (the API, `alex worker`, the planner's Lambda pass the planner,
+tests pass doubles), so the queue never imports the agents."""
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Awaitable, Callable
-
-from sqlalchemy import Engine
+from typing import Protocol, runtime_checkable
 
 from alex.core.heap import freeze_startup_heap
 
@@ -15,19 +14,19 @@ JobRunner = Callable[..., Awaitable[None]]
 """`runner(job_id, *, engine=...)`: run the job to completed/failed; raise on a crash."""
 
 
-async def default_runner(job_id: uuid.UUID, *, engine: Engine | None = None) -> None:
-    from alex.jobs.execute import execute_job
+@runtime_checkable
+class Preloadable(Protocol):
+    def preload(self) -> None:
+        """Import what the first job would otherwise wait for."""
 
-    await execute_job(job_id, engine=engine)
 
-
-def preload_runner() -> None:
-    """Import the agent stack (Agents SDK, LiteLLM) ahead of the first job: it takes seconds,
-    and without this the first analysis after a start would pay for it."""
-    import alex.jobs.execute  # noqa: F401
-
+def preload(runner: JobRunner) -> None:
+    """Warm `runner` up ahead of the first job (the planner imports the Agents SDK and LiteLLM,
+    which takes seconds), then freeze the heap it grew."""
+    if isinstance(runner, Preloadable):
+        runner.preload()
     freeze_startup_heap()
 
 
-def preload_runner_in_background() -> None:
-    threading.Thread(target=preload_runner, name="alex-preload", daemon=True).start()
+def preload_in_background(runner: JobRunner) -> None:
+    threading.Thread(target=preload, args=(runner,), name="alex-preload", daemon=True).start()

@@ -114,7 +114,7 @@ class SqsQueue:
 
 
 async def handle_record(
-    record: dict[str, Any], *, engine: Engine, settings: Settings, runner: JobRunner | None = None
+    record: dict[str, Any], *, engine: Engine, settings: Settings, runner: JobRunner
 ) -> None:
     """Process one SQS record. Returns when the message may be deleted; raises to redeliver."""
     try:
@@ -150,9 +150,9 @@ async def handle_record(
 def handle_sqs_event(
     event: dict[str, Any],
     *,
+    runner: JobRunner,
     engine: Engine | None = None,
     settings: Settings | None = None,
-    runner: JobRunner | None = None,
 ) -> dict[str, Any]:
     """Lambda-style entry point for an SQS event. Raises if any record failed, so SQS
     redelivers (records that succeeded are no-ops when redelivered)."""
@@ -183,7 +183,7 @@ def poll_once(
     *,
     engine: Engine,
     settings: Settings,
-    runner: JobRunner | None = None,
+    runner: JobRunner,
     wait_seconds: int = 1,
     max_messages: int = 1,
 ) -> int:
@@ -220,9 +220,9 @@ def consume_forever(
     engine: Engine,
     settings: Settings,
     *,
+    runner: JobRunner,
     client: Any | None = None,
     stop: threading.Event | None = None,
-    runner: JobRunner | None = None,
     wait_seconds: int = 5,
     pause: Callable[[threading.Event, float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,

@@ -20,7 +20,7 @@ from alex.core.config import Settings
 from alex.core.metrics import JOB_ATTEMPT_SECONDS, JOB_ATTEMPTS
 from alex.jobs import leases
 from alex.jobs.leases import Claim
-from alex.jobs.runner import JobRunner, default_runner
+from alex.jobs.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +117,14 @@ class Worker:
         engine: Engine,
         settings: Settings,
         *,
-        runner: JobRunner | None = None,
+        runner: JobRunner,
         name: str | None = None,
         pause: Pause = pause_unless_stopped,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.engine = engine
-        self.runner = runner or default_runner
+        self.runner = runner
         self.name = name or worker_name()
         self.lease_seconds = settings.job_lease_seconds
         self.timeout_seconds = settings.job_timeout_seconds

@@ -8,9 +8,9 @@ from alex.prices.base import (
     Quote,
     QuoteError,
     QuoteResult,
-    make_provider,
     normalise_symbol,
 )
+from alex.prices.factory import make_provider
 from alex.prices.refresh import RefreshReport, SymbolRefresh, refresh_prices
 
 __all__ = [

@@ -1,5 +1,5 @@
-"""The price-provider interface: what every implementation returns, and the one place that
-picks an implementation from `ALEX_PRICE_PROVIDER` (`make_provider`).
+"""The price-provider interface: what every implementation returns. `factory.py` picks the
+implementation from `ALEX_PRICE_PROVIDER`.
 
 A provider answers a list of symbols with one result per symbol, as each arrives: a `Quote`
 (validated like user input: a positive, finite price and a real date) or a `QuoteError` saying
@@ -17,7 +17,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alex.core.config import Settings
 from alex.core.errors import AlexError
 
 ProviderName = Literal["none", "polygon", "tiingo"]
@@ -107,19 +106,3 @@ class PriceProvider(ABC):
         """One result per symbol, yielded as each arrives (callers store them as they come,
         so a run cut short keeps what it got). Raises `ProviderConfigError` when the provider
         rejects the key; results yielded before that stand."""
-
-
-def make_provider(settings: Settings, *, sleep: Sleep | None = None) -> PriceProvider:
-    """The provider `settings.price_provider` names. Raises `ProviderConfigError` when it
-    needs a key that is not set. `sleep` replaces `asyncio.sleep` for backoff waits (tests)."""
-    if settings.price_provider == "polygon":
-        from alex.prices.polygon import PolygonProvider
-
-        return PolygonProvider(settings, sleep=sleep)
-    if settings.price_provider == "tiingo":
-        from alex.prices.tiingo import TiingoProvider
-
-        return TiingoProvider(settings, sleep=sleep)
-    from alex.prices.none import NoPriceProvider
-
-    return NoPriceProvider()

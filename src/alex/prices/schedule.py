@@ -21,7 +21,8 @@ from datetime import timedelta
 from sqlalchemy import Connection, Engine, func, select
 
 from alex.core.config import Settings
-from alex.prices.base import PriceProvider, ProviderConfigError, make_provider
+from alex.prices.base import PriceProvider, ProviderConfigError
+from alex.prices.factory import make_provider
 from alex.prices.refresh import RefreshReport, refresh_prices
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from alex.api.models import Health, Readiness
 from alex.core.errors import AuthenticationError, NotFoundError
 from alex.core.metrics import exposition
 from alex.db.migrate import MIGRATIONS_DIR, alembic_config
+from alex.jobs.metrics import JobStatusCollector
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def metrics(request: Request, engine: EngineDep, settings: SettingsDep) -> Respo
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise AuthenticationError("metrics need the bearer token in ALEX_METRICS_TOKEN")
-    body, content_type = exposition(engine)
+    body, content_type = exposition(JobStatusCollector(engine))
     return Response(body, media_type=content_type)
 
 

@@ -1,0 +1,527 @@
+"""The planner's manager: runs one analysis job from pending to completed.
+
+It reads like the workflow: load → tag → (report ∥ charts ∥ retirement) → finish. Loading,
+tagging orchestration and storing are plain code; the specialists are agents run concurrently,
+each result stored the moment it lands. The planner's own agent writes the executive summary
+from the stored results.
+
+Failure rules: a specialist that fails is recorded (event + section status) and the others
+carry on; the job completes when at least one section was produced. A definitive outcome
+(unknown user, empty portfolio, every section failed for a non-transient reason) fails the job
+with a readable reason. Anything else — the database going away, the process dying — escapes,
+leaving the job `running` for the queue to retry; a re-run overwrites sections, it never
+duplicates them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from agents import Model
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from alex.agents import facts
+from alex.agents.charter.agent import choose_charts
+from alex.agents.context import (
+    AgentContext,
+    AnalysisInputs,
+    AnalysisOptions,
+    SectionFailedError,
+    SectionResult,
+)
+from alex.agents.events import EventListener, EventRecorder, UsageReport
+from alex.agents.grounding import GroundingResult, merge
+from alex.agents.model import describe
+from alex.agents.observability import job_trace
+from alex.agents.planner import templates
+from alex.agents.planner.agent import build_planner
+from alex.agents.reporter.agent import write_report
+from alex.agents.retirement.agent import write_projection
+from alex.agents.runner import run_narrative
+from alex.agents.tagger.agent import tag_unclassified
+from alex.core.config import Settings, get_settings
+from alex.core.errors import NotFoundError
+from alex.db import repository as repo
+from alex.db.session import get_engine, session_scope
+from alex.finance.plan import analyse_portfolio
+from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
+from alex.prices.refresh import price_notes
+from alex.schemas import AgentName, InstrumentRead, PortfolioSnapshot
+
+logger = logging.getLogger(__name__)
+
+SectionName = Literal["report", "charts", "retirement"]
+Specialist = Callable[..., Awaitable[SectionResult]]
+
+SECTIONS: dict[SectionName, tuple[AgentName, str, Specialist]] = {
+    "report": ("reporter", "report_payload", write_report),
+    "charts": ("charter", "charts_payload", choose_charts),
+    "retirement": ("retirement", "retirement_payload", write_projection),
+}
+# The planner asks only for what this user holds and was not checked within the hour, and for
+# at most this long: on a free tier (5 requests a minute) a large portfolio would otherwise hold
+# the analysis for minutes. What is not reached keeps its last price, and the notes say so.
+PRICE_RECHECK_AFTER = timedelta(hours=1)
+PRICE_REFRESH_BUDGET_SECONDS = 30.0
+_TRANSIENT_NAMES = ("RateLimit", "Timeout", "APIConnection", "ServiceUnavailable", "InternalServer")
+
+
+class JobFailedError(Exception):
+    """A definitive outcome: the job is marked failed with this reason and not retried."""
+
+
+class AnalysisInterruptedError(Exception):
+    """Nothing was produced, but for reasons that may pass (rate limits, timeouts): raised so
+    the queue retries the job within its attempt budget."""
+
+
+@dataclass
+class SectionOutcome:
+    section: SectionName
+    status: Literal["completed", "failed"]
+    error: str | None = None
+    grounding: GroundingResult | None = None
+    usage: UsageReport = field(default_factory=UsageReport)
+    transient: bool = False
+
+    def as_status(self) -> dict[str, Any]:
+        status: dict[str, Any] = {"status": self.status, "error": self.error}
+        if self.grounding is not None:
+            status["grounded"] = self.grounding.grounded
+        return status
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return True
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and (status == 429 or status >= 500):
+        return True
+    return any(name in type(exc).__name__ for name in _TRANSIENT_NAMES)
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "the agent did not finish within its time limit"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+class AnalysisManager:
+    """Runs one analysis job. `models` overrides the configured model per agent (tests use
+    scripted models); `listener` sees every job event as it is written (the CLI prints them)."""
+
+    def __init__(
+        self,
+        job_id: uuid.UUID,
+        *,
+        engine: Engine | None = None,
+        models: Mapping[AgentName, Model] | None = None,
+        settings: Settings | None = None,
+        listener: EventListener | None = None,
+    ) -> None:
+        self.job_id = job_id
+        self.engine = engine or get_engine()
+        self.models = dict(models or {})
+        self.settings = settings or get_settings()
+        self.recorder = EventRecorder(self.engine, job_id, listener=listener)
+        self.outcomes: dict[SectionName, SectionOutcome] = {}
+        self.payloads: dict[SectionName, dict[str, Any]] = {}
+        self._data_quality: list[str] = []
+
+    async def run(self) -> None:
+        self._started = time.perf_counter()
+        claim = self._start()
+        if claim is None:
+            return
+        user_id, options = claim
+        try:
+            with job_trace(self.job_id, user_id):
+                await self._refresh_prices(user_id)
+                snapshot = self._load(user_id)
+                snapshot = await self._tag(snapshot)
+                inputs = self._analyse(snapshot, options)
+                await self._run_specialists(inputs)
+                await self._finish(inputs)
+        except JobFailedError as exc:
+            self._fail(str(exc))
+        except (Exception, asyncio.CancelledError) as exc:
+            self._note_interrupted(exc)
+            raise
+
+    async def run_section(self, name: SectionName) -> dict[str, Any]:
+        """Run one specialist for this job and store its section (the per-agent Lambda entry
+        point). Raises when the section could not be produced, so the invocation is retried."""
+        with session_scope(self.engine) as session:
+            job = repo.require_job(session, self.job_id)
+            user_id, options = job.user_id, AnalysisOptions.from_request(job.request_payload)
+        with job_trace(self.job_id, user_id):
+            inputs = self._analyse(self._load(user_id), options)
+            outcome = await self._run_section(name, inputs)
+        if outcome.status != "completed":
+            raise SectionFailedError(f"{name}: {outcome.error}")
+        return {"job_id": str(self.job_id), "section": name, **outcome.as_status()}
+
+    # ----------------------------------------------------------------- steps
+
+    def _start(self) -> tuple[str, AnalysisOptions] | None:
+        """Mark the job running, unless it already finished (redelivery is a no-op)."""
+        with session_scope(self.engine) as session:
+            job = repo.require_job(session, self.job_id)
+            if job.status in ("completed", "failed"):
+                logger.info(
+                    "job already %s; nothing to do", job.status, extra={"job_id": str(job.id)}
+                )
+                return None
+            repo.mark_job_running(session, job)
+            user_id, request = job.user_id, job.request_payload
+        self.recorder.record(
+            "planner",
+            "started",
+            "Analysis started",
+            data={"model": describe(self.models.get("planner") or self._configured_model())},
+        )
+        return user_id, AnalysisOptions.from_request(request)
+
+    def _configured_model(self) -> str:
+        return "offline" if self.settings.offline_model else self.settings.model.strip()
+
+    async def _refresh_prices(self, user_id: str) -> None:
+        """Refresh the prices of what this user holds from the configured provider. Whatever
+        the provider does, the job goes on: a symbol it could not price keeps its last price
+        and gets a data-quality note."""
+        self._data_quality = []
+        provider_name = self.settings.price_provider
+        if provider_name == "none":
+            return
+        with session_scope(self.engine) as session:
+            symbols = repo.held_symbols(session, user_id)
+        if not symbols:
+            return
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Refreshing {len(symbols)} prices from {provider_name}",
+            data={"provider": provider_name, "symbols": symbols},
+        )
+        try:
+            report = await refresh_prices(
+                self.engine,
+                make_provider(self.settings),
+                symbols,
+                recheck_after=PRICE_RECHECK_AFTER,
+                budget_seconds=PRICE_REFRESH_BUDGET_SECONDS,
+            )
+        except ProviderConfigError as exc:
+            report = RefreshReport(provider=provider_name, outcomes=[], error=exc.message)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # a provider bug must not cost the user their analysis
+            logger.exception("price refresh failed", extra={"job_id": str(self.job_id)})
+            report = RefreshReport(provider=provider_name, outcomes=[], error=_describe_error(exc))
+        self._data_quality.extend(price_notes(report))
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Prices from {provider_name}: {report.summary}"
+            + (f" (stopped: {report.error})" if report.error else ""),
+            data={
+                "provider": provider_name,
+                "outcomes": {o.symbol: o.status for o in report.outcomes},
+                "error": report.error,
+            },
+        )
+
+    def _load(self, user_id: str) -> PortfolioSnapshot:
+        try:
+            with session_scope(self.engine) as session:
+                snapshot = repo.load_portfolio(session, user_id)
+        except NotFoundError as exc:
+            raise JobFailedError(f"The user profile could not be found ({exc.message}).") from exc
+        positions = sum(len(a.positions) for a in snapshot.accounts)
+        cash = sum(a.cash_balance for a in snapshot.accounts)
+        if not snapshot.accounts or (positions == 0 and cash == 0):
+            raise JobFailedError(
+                "There is nothing to analyse yet: add an account with cash or positions, "
+                "then run the analysis again."
+            )
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Loaded {len(snapshot.accounts)} accounts with {positions} positions",
+            data={"accounts": len(snapshot.accounts), "positions": positions},
+        )
+        return snapshot
+
+    async def _tag(self, snapshot: PortfolioSnapshot) -> PortfolioSnapshot:
+        unclassified = [snapshot.instruments[s] for s in snapshot.unclassified_symbols]
+        if not unclassified:
+            return snapshot
+        symbols = ", ".join(i.symbol for i in unclassified)
+        self.recorder.record(
+            "planner",
+            "progress",
+            f"Classifying {len(unclassified)} unclassified instrument(s): {symbols}",
+            data={"symbols": [i.symbol for i in unclassified]},
+        )
+        outcomes = await tag_unclassified(
+            self.engine,
+            self.job_id,
+            snapshot.user.id,
+            unclassified,
+            self.recorder,
+            model=self.models.get("tagger"),
+            settings=self.settings,
+        )
+        instruments = dict(snapshot.instruments)
+        for outcome in outcomes:
+            if outcome.classification is not None:
+                current = instruments[outcome.symbol]
+                instruments[outcome.symbol] = InstrumentRead.model_validate(
+                    {
+                        **current.model_dump(),
+                        **outcome.classification.model_dump(mode="json"),
+                        "classification_source": "tagger",
+                    }
+                )
+            else:
+                self._data_quality.append(
+                    f"{outcome.symbol} could not be classified: {outcome.reason}"
+                )
+        return snapshot.model_copy(update={"instruments": instruments})
+
+    def _analyse(self, snapshot: PortfolioSnapshot, options: AnalysisOptions) -> AnalysisInputs:
+        analysis = analyse_portfolio(snapshot, drift_threshold=options.drift_threshold)
+        inputs = AnalysisInputs(
+            job_id=self.job_id,
+            snapshot=snapshot,
+            analysis=analysis,
+            options=options,
+            data_quality=list(self._data_quality),
+        )
+        if analysis.valuation.total <= 0:
+            raise JobFailedError(
+                "The portfolio has no value that can be analysed: every position is missing a "
+                "price and there is no cash."
+            )
+        self.recorder.record(
+            "planner",
+            "progress",
+            "Portfolio valued and analysed by the finance engines",
+            data={
+                "total_value": analysis.valuation.total,
+                "coverage_pct": analysis.allocation.coverage_pct,
+            },
+        )
+        return inputs
+
+    async def _run_specialists(self, inputs: AnalysisInputs) -> None:
+        """Reporter, charter and retirement concurrently; each section stored as it lands."""
+        tasks = [
+            asyncio.create_task(self._run_section(name, inputs), name=f"alex-{name}")
+            for name in SECTIONS
+        ]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                outcome = await finished
+                self.outcomes[outcome.section] = outcome
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def _run_section(self, name: SectionName, inputs: AnalysisInputs) -> SectionOutcome:
+        agent_name, column, specialist = SECTIONS[name]
+        context = AgentContext(agent=agent_name, inputs=inputs, recorder=self.recorder)
+        self.recorder.record(agent_name, "started", f"Working on the {name}")
+        try:
+            result = await specialist(
+                context, model=self.models.get(agent_name), settings=self.settings
+            )
+        except SQLAlchemyError:
+            raise  # infrastructure: let the queue retry the job
+        except Exception as exc:
+            reason = _describe_error(exc)
+            logger.warning("%s failed: %s", agent_name, reason, extra={"job_id": str(self.job_id)})
+            self.recorder.record(
+                agent_name,
+                "failed",
+                f"The {name} could not be produced: {reason}",
+                data={"error": reason},
+            )
+            return SectionOutcome(name, "failed", reason, transient=_is_transient(exc))
+        with session_scope(self.engine) as session:
+            repo.store_job_section(
+                session, repo.require_job(session, self.job_id), column, result.payload
+            )
+        self.payloads[name] = result.payload
+        data: dict[str, Any] = {"section": name}
+        if result.grounding is not None:
+            data["grounding"] = result.grounding.model_dump()
+        self.recorder.record(agent_name, "completed", result.message, data=data, usage=result.usage)
+        return SectionOutcome(name, "completed", None, result.grounding, result.usage)
+
+    async def _finish(self, inputs: AnalysisInputs) -> None:
+        produced = [o for o in self.outcomes.values() if o.status == "completed"]
+        if not produced:
+            reasons = "; ".join(f"{o.section}: {o.error}" for o in self.outcomes.values())
+            if any(o.transient for o in self.outcomes.values()):
+                raise AnalysisInterruptedError(f"No section could be produced ({reasons}).")
+            raise JobFailedError(f"No section of the analysis could be produced ({reasons}).")
+        summary = await self._summarise(inputs)
+        summary["elapsed_seconds"] = round(time.perf_counter() - self._started, 3)
+        with session_scope(self.engine) as session:
+            job = repo.require_job(session, self.job_id)
+            repo.store_job_section(session, job, "summary_payload", summary)
+            repo.complete_job(session, job)
+        failed = [o.section for o in self.outcomes.values() if o.status == "failed"]
+        message = "Analysis completed" + (f" without: {', '.join(failed)}" if failed else "")
+        self.recorder.record(
+            "planner",
+            "completed",
+            message,
+            data={"sections": {k: v["status"] for k, v in summary["sections"].items()}},
+        )
+
+    async def _summarise(self, inputs: AnalysisInputs) -> dict[str, Any]:
+        headline = self._headline(inputs)
+        sections = {name: self.outcomes[name].as_status() for name in SECTIONS}
+        context = AgentContext(agent="planner", inputs=inputs, recorder=self.recorder)
+        context.results["summary_facts"] = {"headline": headline, "sections": sections}
+        executive_summary: str | None = None
+        groundings = [o.grounding for o in self.outcomes.values() if o.grounding is not None]
+        usage = UsageReport()
+        try:
+            agent = build_planner(self.models.get("planner"), self.settings)
+            text, grounding, usage, _ = await run_narrative(
+                agent, templates.TASK, context, self.settings
+            )
+            executive_summary = text
+            groundings.append(grounding)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            self.recorder.record(
+                "planner",
+                "progress",
+                f"Executive summary unavailable: {_describe_error(exc)}",
+            )
+        grounding_result = merge(groundings)
+        by_section = {
+            o.section: o.grounding.model_dump()
+            for o in self.outcomes.values()
+            if o.grounding is not None
+        }
+        totals = [o.usage for o in self.outcomes.values()] + [usage]
+        return {
+            "headline": headline,
+            "executive_summary": executive_summary,
+            "sections": sections,
+            "grounding": {**grounding_result.model_dump(), "by_section": by_section},
+            "data_quality": {
+                "coverage_pct": inputs.analysis.allocation.coverage_pct,
+                "unclassified_symbols": list(inputs.analysis.allocation.unclassified_symbols),
+                "missing_prices": [
+                    {"symbol": m.symbol, "account": m.account_name, "reason": m.reason}
+                    for m in inputs.analysis.valuation.missing_price
+                ],
+                "stale_prices": facts.stale_prices(inputs),
+                "unvalued_holdings": inputs.analysis.data_quality.unvalued_holdings,
+                "coverage_statement": inputs.analysis.data_quality.coverage_statement,
+                "notes": facts.data_quality(inputs),
+            },
+            "model": self._configured_model(),
+            "usage": {
+                "tokens_in": sum(u.tokens_in for u in totals),
+                "tokens_out": sum(u.tokens_out for u in totals),
+                "cost_usd": str(sum((u.cost_usd or 0) for u in totals)),
+            },
+        }
+
+    def _headline(self, inputs: AnalysisInputs) -> dict[str, Any]:
+        analysis = inputs.analysis
+        user = facts.profile(inputs.snapshot)
+        equity = analysis.allocation.asset_class.pct_of("equity")
+        headline: dict[str, Any] = {
+            "name": user["name"],
+            "total_value": analysis.valuation.total,
+            "invested": analysis.valuation.invested,
+            "cash": analysis.valuation.cash,
+            "accounts": len(analysis.valuation.accounts),
+            "positions": sum(len(a.positions) for a in inputs.snapshot.accounts),
+            "equity_pct": equity,
+            "asset_class_pct": {s.key: s.pct for s in analysis.allocation.asset_class.slices},
+            "max_drift_pp": analysis.drift.max_abs_drift_pp,
+            "needs_rebalancing": analysis.drift.needs_rebalancing,
+            "diversification_score": round(analysis.concentration.diversification_score, 1),
+            "coverage_pct": analysis.allocation.coverage_pct,
+            "unclassified_symbols": list(analysis.allocation.unclassified_symbols),
+            "unvalued_holdings": analysis.data_quality.unvalued_holdings,
+            "stale_prices": len(analysis.valuation.stale_prices),
+            "coverage_statement": analysis.data_quality.coverage_statement,
+            "retirement_age": user["retirement_age"],
+            "target_retirement_income": user["target_retirement_income"],
+            "success_pct": None,
+            "success_standard_error_pct": None,
+            "sustainable_income": None,
+        }
+        retirement = self.payloads.get("retirement")
+        if retirement is not None:
+            projection = retirement["projection"]
+            headline["success_pct"] = projection["success_pct"]
+            headline["success_standard_error_pct"] = projection["success_standard_error_pct"]
+            headline["sustainable_income"] = projection["sustainable_income"]
+        return headline
+
+    # ----------------------------------------------------------------- endings
+
+    def _fail(self, reason: str) -> None:
+        with session_scope(self.engine) as session:
+            repo.fail_job(session, repo.require_job(session, self.job_id), reason)
+        self.recorder.record("planner", "failed", reason)
+
+    def _note_interrupted(self, exc: BaseException) -> None:
+        """Best effort: tell the UI this attempt stopped (the job stays retryable)."""
+        try:
+            self.recorder.record(
+                "planner",
+                "progress",
+                f"This attempt stopped ({_describe_error(exc)}); the job will be retried",
+                data={"interrupted": True},
+            )
+        except SQLAlchemyError:
+            logger.warning("could not record the interruption", extra={"job_id": str(self.job_id)})
+
+
+async def run_analysis(
+    job_id: uuid.UUID,
+    *,
+    engine: Engine | None = None,
+    models: Mapping[AgentName, Model] | None = None,
+    settings: Settings | None = None,
+    listener: EventListener | None = None,
+) -> None:
+    """Run the analysis job `job_id` (see `AnalysisManager`)."""
+    manager = AnalysisManager(
+        job_id, engine=engine, models=models, settings=settings, listener=listener
+    )
+    await manager.run()
+
+
+def run_analysis_sync(job_id: uuid.UUID, *, engine: Engine | None = None) -> None:
+    """`run_analysis` for synchronous callers (the planner's Lambda, invoked directly)."""
+    asyncio.run(run_analysis(job_id, engine=engine))
+
+
+def run_section_sync(
+    job_id: uuid.UUID, section: SectionName, *, engine: Engine | None = None
+) -> dict[str, Any]:
+    """`AnalysisManager.run_section` for synchronous callers (Lambda handlers)."""
+    return asyncio.run(AnalysisManager(job_id, engine=engine).run_section(section))
