@@ -16,7 +16,11 @@ export interface RequestOptions {
   /** Do not redirect to sign-in on 401 (the sign-in call itself). */
   noAuthRedirect?: boolean;
   signal?: AbortSignal;
+  /** Give up after this many milliseconds (default 30 s): a request never hangs a page. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 let redirecting = false;
 
@@ -54,20 +58,41 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.body);
   }
+  // One controller aborts the request on the caller's signal or on the timeout, whichever
+  // comes first; the body is read under the same deadline.
+  const controller = new AbortController();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const forward = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) forward();
+  else opts.signal?.addEventListener("abort", forward);
   let res: Response;
+  let text: string;
   try {
     res = await fetch(buildUrl(path, opts.query), {
       method: opts.method ?? (body ? "POST" : "GET"),
       headers,
       body,
-      signal: opts.signal,
+      signal: controller.signal,
     });
+    text = res.status === 204 ? "" : await res.text();
   } catch (err) {
-    if ((err as Error).name === "AbortError") throw err;
+    if (timedOut)
+      throw new ApiError(
+        0,
+        `The Alex server did not answer within ${Math.round(timeoutMs / 1000)} s.`,
+      );
+    if (opts.signal?.aborted) throw err;
     throw new ApiError(0, "Cannot reach the Alex server. Check that it is running.");
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", forward);
   }
   if (res.status === 204) return undefined as T;
-  const text = await res.text();
   let data: unknown = null;
   if (text) {
     try {

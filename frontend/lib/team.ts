@@ -56,11 +56,42 @@ function toolName(ev: AgentEvent): string {
   return typeof t === "string" && t ? t : ev.message;
 }
 
-/** Apply events (in any order, duplicates ignored by seq) to a team state. Pure. */
+/** The start of a retry: the planner's progress event whose data says which attempt (n > 1)
+ *  of how many begins, and why the previous one ended. */
+export interface AttemptStart {
+  attempt: number;
+  maxAttempts: number | null;
+  reason: string | null;
+}
+
+export function attemptStart(ev: AgentEvent): AttemptStart | null {
+  if (ev.agent !== "planner" || ev.kind !== "progress" || !ev.data) return null;
+  const { attempt, max_attempts: max, reason } = ev.data;
+  if (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 2) return null;
+  return {
+    attempt,
+    maxAttempts: typeof max === "number" && Number.isInteger(max) ? max : null,
+    reason: typeof reason === "string" && reason ? reason : null,
+  };
+}
+
+/** The latest retry among `events`, if the job was retried. */
+export function latestAttempt(events: AgentEvent[]): AttemptStart | null {
+  let latest: AttemptStart | null = null;
+  for (const ev of events) {
+    const a = attemptStart(ev);
+    if (a && (!latest || a.attempt >= latest.attempt)) latest = a;
+  }
+  return latest;
+}
+
+/** Apply events (in any order, duplicates ignored by seq) to a team state. Pure. A retry
+ *  starts the team over: the cards show the current attempt, the timeline keeps them all. */
 export function applyEvents(state: TeamState, events: AgentEvent[]): TeamState {
-  const next: TeamState = { ...state };
+  let next: TeamState = { ...state };
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   for (const ev of sorted) {
+    if (attemptStart(ev)) next = initialTeam();
     if (!(AGENTS as readonly string[]).includes(ev.agent)) continue;
     const id = ev.agent as AgentId;
     const a: AgentState = { ...next[id] };

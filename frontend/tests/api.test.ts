@@ -13,6 +13,18 @@ function reply(status: number, body: unknown, headers: Record<string, string> = 
   );
 }
 
+/** A fetch that never answers and rejects once its signal aborts, as the browser's does. */
+function hangingFetch() {
+  return vi.fn(
+    (_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        const abort = () => reject(new DOMException("aborted", "AbortError"));
+        if (init.signal?.aborted) abort();
+        else init.signal?.addEventListener("abort", abort);
+      }),
+  );
+}
+
 describe("api client", () => {
   it("builds query strings, skipping empty values", () => {
     expect(buildUrl("/api/instruments", { q: "SP Y", limit: 8, x: undefined, y: "" })).toBe(
@@ -75,5 +87,31 @@ describe("api client", () => {
     const err = (await api("/api/user").catch((e) => e)) as ApiError;
     expect(err.status).toBe(0);
     expect(err.message).toMatch(/Cannot reach/);
+  });
+
+  it("gives up on a request that hangs, after its timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const hanging = hangingFetch();
+      vi.stubGlobal("fetch", hanging);
+      const pending = api("/api/jobs/j1", { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(hanging.mock.calls[0][1].signal?.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const err = (await pending) as ApiError;
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err.status).toBe(0);
+      expect(err.message).toBe("The Alex server did not answer within 5 s.");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("passes the caller's abort through as an abort, not as an error to show", async () => {
+    vi.stubGlobal("fetch", hangingFetch());
+    const controller = new AbortController();
+    const pending = api("/api/jobs", { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    expect(((await pending) as Error).name).toBe("AbortError");
   });
 });

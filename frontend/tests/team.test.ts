@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   agentDuration,
   applyEvents,
+  attemptStart,
+  latestAttempt,
   initialTeam,
   maxSeq,
   settle,
@@ -95,5 +97,41 @@ describe("applyEvents", () => {
   it("fails agents cut short by a failed job", () => {
     const team = settle(applyEvents(initialTeam(), [ev("charter", "started", "", 0)]), "failed");
     expect(team.charter.status).toBe("failed");
+  });
+});
+
+describe("retries", () => {
+  const crash = () => [
+    ev("planner", "started", "Loading your portfolio", 0),
+    ev("reporter", "started", "Writing", 10),
+    ev("planner", "progress", "attempt 1 failed, will retry: worker lost", 20),
+    ev("planner", "progress", "Attempt 2 of 3", 30, {
+      attempt: 2,
+      max_attempts: 3,
+      reason: "the worker running attempt 1 stopped",
+    }),
+  ];
+
+  it("reads the attempt, its limit and why from the planner's event", () => {
+    const events = crash();
+    expect(events.map(attemptStart)).toEqual([
+      null,
+      null,
+      null,
+      { attempt: 2, maxAttempts: 3, reason: "the worker running attempt 1 stopped" },
+    ]);
+    expect(latestAttempt(events)?.attempt).toBe(2);
+    expect(latestAttempt(events.slice(0, 3))).toBeNull();
+    // Not a retry: the first attempt, another agent, or a malformed number.
+    expect(attemptStart(ev("planner", "progress", "", 0, { attempt: 1 }))).toBeNull();
+    expect(attemptStart(ev("reporter", "progress", "", 0, { attempt: 2 }))).toBeNull();
+    expect(attemptStart(ev("planner", "progress", "", 0, { attempt: "2" }))).toBeNull();
+  });
+
+  it("starts the cards over for the new attempt", () => {
+    const team = applyEvents(initialTeam(), crash());
+    expect(team.reporter.status).toBe("waiting"); // attempt 1's work does not count
+    expect(team.planner.status).toBe("working");
+    expect(team.planner.message).toBe("Attempt 2 of 3");
   });
 });
