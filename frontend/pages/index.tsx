@@ -6,6 +6,7 @@ import { Layout, PageHeader } from "@/components/Layout";
 import { DataControls } from "@/components/DataControls";
 import { CoverageStatement, HEALTH_HREF, LeftOutNote } from "@/components/DataHealth";
 import { ProfileForm } from "@/components/ProfileForm";
+import { ProfileSetup } from "@/components/ProfileSetup";
 import { useToast } from "@/components/Toast";
 import {
   ButtonLink,
@@ -170,6 +171,25 @@ export default function Dashboard() {
       </Layout>
     );
   const u = user.data!;
+  // A new profile holds placeholder figures (age 40, …): ask for the user's own before showing
+  // anything that would present them as facts.
+  if (!u.profile_completed_at)
+    return (
+      <Layout title="Dashboard">
+        <PageHeader
+          eyebrow="Welcome"
+          title={<span data-testid="welcome">Welcome to Alex, {u.display_name}</span>}
+          subtitle="First, a few figures about you and your plan. It takes a minute."
+        />
+        <ProfileSetup
+          user={u}
+          onDone={(saved) => {
+            user.setData(saved);
+            void portfolioRes.reload();
+          }}
+        />
+      </Layout>
+    );
   const lastJob = jobs.data?.[0];
 
   const total = analysis?.valuation.total ?? totals.total;

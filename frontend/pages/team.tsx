@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { useRouter } from "next/router";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Layout, PageHeader } from "@/components/Layout";
@@ -10,7 +11,7 @@ import { Button, ButtonLink, Card, EmptyState, Skeleton } from "@/components/ui"
 import { api, ApiError } from "@/lib/api";
 import { cardsStatus, catchingUp, isFinished, replaying } from "@/lib/jobEvents";
 import { applyEvents, initialTeam, settle } from "@/lib/team";
-import type { JobCreated, JobSummary } from "@/lib/types";
+import type { JobCreated, JobSummary, User } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 import { useJobEvents } from "@/lib/useJobEvents";
 
@@ -22,6 +23,9 @@ export default function TeamPage() {
   const router = useRouter();
   const toast = useToast();
   const jobs = useApi<JobSummary[]>("/api/jobs");
+  const user = useApi<User>("/api/user");
+  // An analysis of placeholder figures (a new profile's age 40, …) would read as the user's.
+  const needsProfile = !!user.data && !user.data.profile_completed_at;
   const [starting, setStarting] = useState(false);
   // The job started from this page: when it ends the page opens its report.
   const [startedHere, setStartedHere] = useState<string | null>(null);
@@ -154,7 +158,8 @@ export default function TeamPage() {
             size="lg"
             onClick={() => void start()}
             busy={starting}
-            disabled={running || starting}
+            disabled={running || starting || needsProfile}
+            aria-describedby={needsProfile ? "needs-profile" : undefined}
             data-testid="start-analysis"
           >
             <span aria-hidden>✦</span> {running ? "Analysis running…" : "Start analysis"}
@@ -162,6 +167,19 @@ export default function TeamPage() {
         }
       />
 
+      {needsProfile && (
+        <p
+          id="needs-profile"
+          data-testid="needs-profile"
+          className="mb-4 rounded-xl border border-amber-200 bg-accent-50 px-4 py-2.5 text-sm text-amber-900"
+        >
+          Your advisor team needs your age, retirement plans and targets first.{" "}
+          <Link href="/" className="font-semibold underline">
+            Set up your profile
+          </Link>
+          .
+        </p>
+      )}
       {header}
       <ConnectionProblem state={feed} onRetry={feed.retry} />
 

@@ -66,7 +66,15 @@ def unique_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def sign_up(s: Session, name: str, email: str, password: str = "correct horse battery") -> None:
+def sign_up(
+    s: Session,
+    name: str,
+    email: str,
+    password: str = "correct horse battery",
+    *,
+    set_up_profile: bool = True,
+) -> None:
+    """Create an account; unless told otherwise, also complete the first-run profile step."""
     s.goto("/signup/")
     page = s.page
     expect(page).to_have_title(re.compile("Create your account · Alex"))
@@ -74,7 +82,20 @@ def sign_up(s: Session, name: str, email: str, password: str = "correct horse ba
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_test_id("greeting")).to_contain_text(name)
+    expect(page.get_by_test_id("welcome")).to_contain_text(name)
+    if set_up_profile:
+        set_up(page, age=40, retirement_age=65, income=60000, contribution=10000)
+        expect(page.get_by_test_id("greeting")).to_contain_text(name)
+
+
+def set_up(page: Page, *, age: int, retirement_age: int, income: int, contribution: int) -> None:
+    """Fill and save the first-run profile step, keeping the suggested target mixes."""
+    step = page.get_by_test_id("profile-setup")
+    step.get_by_label("Current age").fill(str(age))
+    step.get_by_label("Retirement age").fill(str(retirement_age))
+    step.get_by_label("Retirement income").fill(str(income))
+    step.get_by_label("Saving per year").fill(str(contribution))
+    step.get_by_role("button", name="Save and continue").click()
 
 
 def wait_for_analysis(page: Page) -> None:
@@ -148,9 +169,9 @@ def test_sign_up_profile_accounts_analysis(
     form.get_by_label("Current age").fill("38")
     form.get_by_label("Years to retirement").fill("27")
     assets = page.get_by_test_id("asset-targets")
-    assets.get_by_label("Equity").fill("80")  # 80 + 25 + 5 = 110
+    assets.get_by_label("Equity").fill("80")  # 80 + 40 (the suggested bonds) = 120
     expect(page.get_by_test_id("asset-targets-error")).to_have_text(
-        "Must total 100% — currently 110%"
+        "Must total 100% — currently 120%"
     )
     save = form.get_by_role("button", name="Save profile")
     expect(save).to_be_disabled()
@@ -164,8 +185,9 @@ def test_sign_up_profile_accounts_analysis(
     assert refused.status_code == 422
     assert "asset_class_targets" in refused.text and "100" in refused.text
     s.shot("desktop-dashboard-invalid-targets", full_page=True)
-    assets.get_by_label("Equity").fill("65")
-    assets.get_by_label("Real estate").fill("5")  # 65 + 25 + 5 + 5 = 100
+    assets.get_by_label("Equity").fill("50")
+    assets.get_by_label("Real estate").fill("5")
+    assets.get_by_label("Cash").fill("5")  # 50 + 40 + 5 + 5 = 100
     expect(page.get_by_test_id("asset-targets-error")).to_have_count(0)
     save.click()
     expect(page.locator("[data-toast=success]")).to_contain_text("Profile saved")
@@ -174,8 +196,8 @@ def test_sign_up_profile_accounts_analysis(
     ).json()
     assert profile["current_age"] == 38
     assert profile["asset_class_targets"] == {
-        "equity": 65,
-        "fixed_income": 25,
+        "equity": 50,
+        "fixed_income": 40,
         "real_estate": 5,
         "cash": 5,
     }
@@ -265,6 +287,79 @@ def test_sign_up_profile_accounts_analysis(
     expect(page.get_by_test_id("last-analysis")).to_contain_text("completed")
     expect(page.locator("svg.recharts-surface").nth(1)).to_be_visible()  # donut + drift
     s.shot("desktop-dashboard")
+
+
+def test_first_run_asks_for_the_profile_before_showing_any_plan_figure(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
+    page = s.page
+    sign_up(s, "Robin Newcomer", unique_email("robin"), set_up_profile=False)
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    assert api_get(server, token, "/api/user")["profile_completed_at"] is None
+
+    # The step, not a greeting built on the placeholders stored with a new profile.
+    step = page.get_by_test_id("profile-setup")
+    expect(step).to_be_visible()
+    expect(page.get_by_test_id("greeting")).to_have_count(0)
+    expect(page.get_by_text("years to retirement")).to_have_count(0)
+    expect(page.get_by_text("Age 40")).to_have_count(0)
+    expect(step.get_by_label("Current age")).to_have_value("")
+    expect(step.get_by_label("Retirement income")).to_have_value("")
+    s.shot("desktop-profile-setup")
+
+    # The advisor team cannot start on placeholders either.
+    page.get_by_role("link", name="Advisor Team").first.click()
+    expect(page.get_by_test_id("start-analysis")).to_be_disabled()
+    expect(page.get_by_test_id("needs-profile")).to_contain_text("Set up your profile")
+    page.get_by_test_id("needs-profile").get_by_role("link").click()
+    expect(step).to_be_visible()
+
+    # Saving checks the figures; a retirement age before today's age is refused.
+    step.get_by_label("Current age").fill("34")
+    step.get_by_label("Retirement age").fill("30")
+    step.get_by_label("Retirement income").fill("55000")
+    step.get_by_label("Saving per year").fill("12000")
+    step.get_by_role("button", name="Save and continue").click()
+    expect(step.get_by_text("Not before your current age")).to_be_visible()
+    assert api_get(server, token, "/api/user")["profile_completed_at"] is None
+
+    # 31 years to go: the growth mix is the suggestion; picking it fills the targets.
+    step.get_by_label("Retirement age").fill("65")
+    expect(step).to_contain_text("31 years from now")
+    growth = step.get_by_test_id("asset-suggestions").get_by_role(
+        "button", name=re.compile("^Growth")
+    )
+    expect(growth).to_contain_text("suggested")
+    growth.click()
+    expect(step.get_by_test_id("setup-asset-targets").get_by_label("Equity")).to_have_value("80")
+    step.get_by_test_id("region-suggestions").get_by_role(
+        "button", name=re.compile("^Global market")
+    ).click()
+    step.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_test_id("greeting")).to_contain_text("Robin Newcomer")
+    expect(
+        page.get_by_text("Age 34 · 31 years to retirement · target income $55,000 a year")
+    ).to_be_visible()
+    profile = api_get(server, token, "/api/user")
+    assert profile["profile_completed_at"] is not None
+    assert (profile["current_age"], profile["years_until_retirement"]) == (34, 31)
+    assert float(profile["target_retirement_income"]) == 55000
+    assert float(profile["annual_contribution"]) == 12000
+    assert profile["asset_class_targets"] == {"equity": 80, "fixed_income": 20}
+    assert profile["region_targets"] == {
+        "north_america": 62,
+        "europe": 16,
+        "asia_pacific": 11,
+        "emerging_markets": 11,
+    }
+    # The dashboard's own profile form now holds the entered figures, and stays after a reload.
+    page.reload()
+    form = page.get_by_test_id("profile-form")
+    expect(form.get_by_label("Current age")).to_have_value("34")
+    expect(form.get_by_label("Target retirement income")).to_have_value("55000")
+    expect(page.get_by_test_id("profile-setup")).to_have_count(0)
 
 
 def test_second_user_cannot_see_first_users_accounts(
