@@ -131,6 +131,8 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    database_url: str
+    """The server's database, for tests that stage what a worker would have written."""
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -168,7 +170,7 @@ def server(frontend_build: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         process = subprocess.Popen(
             [*cli, "serve"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    srv = Server(f"http://127.0.0.1:{port}", process, log)
+    srv = Server(f"http://127.0.0.1:{port}", process, log, env["ALEX_DATABASE_URL"])
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:

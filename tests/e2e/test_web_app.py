@@ -8,14 +8,21 @@ import contextlib
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session as DbSession
 
+from alex.db import repository as repo
+from alex.db.models import Job
+from alex.db.session import make_engine, session_scope
+from alex.db.types import utcnow
+from alex.schemas import JobEventCreate
 from tests.e2e.conftest import Server, Session, publish_screenshots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -893,3 +900,179 @@ def test_run_analysis_from_the_dashboard_in_one_click(
     expect(blocked).to_contain_text("Add an account")
     assert page.url.rstrip("/") == server.url
     assert len(api_get(server, token, "/api/jobs")) == 2
+
+
+@contextlib.contextmanager
+def staged(server: Server) -> Iterator[DbSession]:
+    """A session on the server's database, to write what a worker would have written."""
+    engine = make_engine(server.database_url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _event(agent: str, kind: str, message: str, data: dict[str, Any] | None = None) -> Any:
+    return JobEventCreate.model_validate(
+        {"agent": agent, "kind": kind, "message": message, "data": data}
+    )
+
+
+def test_team_follows_a_running_job_live_and_shows_its_retry(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    """A job already running when the page opens (on its second attempt after a crash) is shown
+    live, never as a replay; the retry is a divider saying which attempt and why; the cards
+    start over; when the worker finishes, the page follows."""
+    s = new_session()
+    page = s.page
+    sign_up(s, "Alex Retry", unique_email("retry"))
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    user_id = api_get(server, token, "/api/user")["id"]
+
+    with staged(server) as session:
+        job = repo.create_job(session, user_id, "portfolio_analysis")
+        # Held by a worker (a lease well in the future) so the server's own workers leave it.
+        job.status, job.attempts, job.started_at = "running", 2, utcnow()
+        job.lease_owner, job.lease_expires_at = "e2e-worker", utcnow() + timedelta(hours=1)
+        session.flush()
+        job_id = job.id
+        for event in (
+            _event("planner", "started", "Analysis started"),
+            _event("reporter", "started", "Working on the report"),
+            _event("planner", "progress", "attempt 1 failed, will retry: worker lost"),
+            _event(
+                "planner",
+                "progress",
+                "Attempt 2 of 3 started",
+                {"attempt": 2, "max_attempts": 3, "reason": "the worker running it stopped"},
+            ),
+            _event("planner", "progress", "Loaded 1 account with 1 position"),
+        ):
+            repo.append_event(session, job_id, event)
+
+    s.goto(f"/team/?job={job_id}")
+    status = page.get_by_test_id("job-status")
+    expect(status).to_have_attribute("data-job-status", "running")
+    expect(status).to_have_attribute("data-mode", "live")
+    expect(status).not_to_contain_text("Replay")
+    expect(page.get_by_test_id("job-attempt")).to_have_text("Attempt 2 of 3")
+    divider = page.get_by_test_id("attempt-divider")
+    expect(divider).to_contain_text("Attempt 2 of 3")
+    expect(divider).to_contain_text("the worker running it stopped")
+    # The cards show the current attempt: the first attempt's reporter is not still "working".
+    expect(page.get_by_test_id("agent-planner")).to_have_attribute("data-status", "working")
+    expect(page.get_by_test_id("agent-reporter")).to_have_attribute("data-status", "waiting")
+    expect(page.get_by_test_id("start-analysis")).to_be_disabled()
+    s.shot("desktop-team-retry", settle=False)
+
+    # The worker carries on; the page follows without a reload.
+    with staged(server) as session:
+        repo.append_event(session, job_id, _event("reporter", "started", "Working on the report"))
+    expect(page.get_by_test_id("agent-reporter")).to_have_attribute("data-status", "working")
+    with staged(server) as session:
+        for agent in ("reporter", "planner"):
+            repo.append_event(session, job_id, _event(agent, "completed", "Done"))
+        held = session.get(Job, job_id)
+        assert held is not None
+        repo.complete_job(session, held)
+    expect(status).to_have_attribute("data-job-status", "completed")
+    expect(status).to_have_attribute("data-mode", "live")
+    expect(page.get_by_test_id("agent-reporter")).to_have_attribute("data-status", "done")
+    expect(page.locator("[data-toast=success]")).to_contain_text("Your analysis is ready")
+    # Watched, not started here: the page stays (the report is one click away).
+    expect(status.get_by_role("link", name="Open the analysis")).to_be_visible()
+    assert "/team/" in page.url
+
+
+def _stage_finished_job(server: Server, user_id: str, *, ended_ago: timedelta) -> str:
+    """A completed job whose events were recorded over ten seconds, ending `ended_ago`."""
+    script = [
+        ("planner", "started", "Analysis started"),
+        ("planner", "progress", "Loaded 3 accounts"),
+        ("reporter", "started", "Working on the report"),
+        ("charter", "started", "Working on the charts"),
+        ("retirement", "started", "Working on the retirement"),
+        ("reporter", "completed", "Report written"),
+        ("charter", "completed", "Charts chosen"),
+        ("retirement", "completed", "Projection done"),
+        ("planner", "completed", "Analysis completed"),
+    ]
+    end = utcnow() - ended_ago
+    with staged(server) as session:
+        job = repo.create_job(session, user_id, "portfolio_analysis")
+        for i, (agent, kind, message) in enumerate(script):
+            recorded = repo.append_event(session, job.id, _event(agent, kind, message))
+            recorded.created_at = end - timedelta(seconds=(len(script) - 1 - i) * 1.25)
+        repo.complete_job(session, job)
+        job.started_at = end - timedelta(seconds=12)
+        job.completed_at = end
+        return str(job.id)
+
+
+def test_team_shows_a_finished_job_as_finished_and_says_when_it_cannot_reach_the_server(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
+    page = s.page
+    sign_up(s, "Alex Replay", unique_email("replay"))
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    user_id = api_get(server, token, "/api/user")["id"]
+    # Every status the job header ever shows, from the first render on.
+    page.add_init_script(
+        """
+        window.__jobStatuses = [];
+        new MutationObserver(() => {
+          const el = document.querySelector('[data-testid=job-status]');
+          const s = el && el.dataset.jobStatus;
+          if (s && window.__jobStatuses.at(-1) !== s) window.__jobStatuses.push(s);
+        }).observe(document, { subtree: true, childList: true, attributes: true });
+        """
+    )
+
+    # Just finished (someone started it and came to watch): replayed at its recorded pace,
+    # labelled as a replay, while the header says "completed" throughout.
+    recent = _stage_finished_job(server, user_id, ended_ago=timedelta(seconds=5))
+    s.goto(f"/team/?job={recent}")
+    status = page.get_by_test_id("job-status")
+    expect(status).to_have_attribute("data-mode", "replay")
+    expect(page.get_by_test_id("replay-progress")).to_contain_text("Replaying the recorded run")
+    expect(page.get_by_text("Replay of the recorded run")).to_be_visible()
+    expect(page.get_by_test_id("agent-planner")).to_have_attribute("data-status", "working")
+    s.shot("desktop-team-replay", settle=False)
+    status.get_by_role("button", name="Show all").click()
+    for agent in ("planner", "reporter", "charter", "retirement"):
+        expect(page.get_by_test_id(f"agent-{agent}")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("agent-tagger")).to_have_attribute("data-status", "skipped")
+    expect(status).to_contain_text("Recorded run")
+    assert page.evaluate("() => window.__jobStatuses") == ["completed"]
+
+    # Finished long ago: shown at once, as finished; a replay is offered, not forced.
+    old = _stage_finished_job(server, user_id, ended_ago=timedelta(hours=3))
+    s.goto(f"/team/?job={old}")
+    expect(page.get_by_test_id("agent-reporter")).to_have_attribute("data-status", "done")
+    expect(status.get_by_role("button", name="Replay it")).to_be_visible()
+    expect(page.get_by_test_id("replay-progress")).to_have_count(0)
+    assert page.evaluate("() => window.__jobStatuses") == ["completed"]
+
+    # The server cannot be reached: a few retries, growing apart, then an error that says so
+    # with a button; nothing retries forever. The page's clock is Playwright's, so the waits
+    # pass without the test sleeping.
+    s.console.allow(r"Failed to load resource: net::ERR_FAILED")
+    page.clock.install()
+    page.route(f"**/api/jobs/{old}", lambda route: route.abort())
+    s.goto(f"/team/?job={old}")
+    retrying = page.get_by_test_id("team-retrying")
+    for attempt, wait_s in ((1, 1), (2, 2), (3, 4), (4, 8)):
+        expect(retrying).to_contain_text(f"Trying again in {wait_s} s (attempt {attempt} of 4)")
+        expect(retrying).to_contain_text("Cannot reach the Alex server")
+        page.clock.run_for(wait_s * 1000)
+    error = page.get_by_test_id("team-error")
+    expect(error).to_contain_text("Progress stopped updating")
+    expect(retrying).to_have_count(0)
+    s.shot("desktop-team-error", settle=False)
+    page.unroute(f"**/api/jobs/{old}")
+    error.get_by_role("button", name="Try again").click()
+    expect(status).to_have_attribute("data-job-status", "completed")
+    expect(error).to_have_count(0)
