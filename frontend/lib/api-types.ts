@@ -921,9 +921,9 @@ export interface components {
             /** Value */
             value: number;
             /** Color */
-            color?: string | null;
+            color: string | null;
             /** Target */
-            target?: number | null;
+            target: number | null;
         };
         /** ChartSpec */
         ChartSpec: {
@@ -944,15 +944,30 @@ export interface components {
              */
             unit: "currency" | "percent" | "pp";
             /** X Label */
-            x_label?: string | null;
+            x_label: string | null;
             /** Y Label */
-            y_label?: string | null;
+            y_label: string | null;
             /** Data */
-            data?: components["schemas"]["ChartPoint"][];
+            data: components["schemas"]["ChartPoint"][];
             /** Bands */
-            bands?: components["schemas"]["BandPoint"][];
+            bands: components["schemas"]["BandPoint"][];
             /** Reference Lines */
-            reference_lines?: components["schemas"]["ReferenceLine"][];
+            reference_lines: components["schemas"]["ReferenceLine"][];
+        };
+        /**
+         * ChartsPayload
+         * @description The charter's section: the charts it chose, built by the finance chart builders.
+         */
+        ChartsPayload: {
+            /** Charts */
+            charts: components["schemas"]["ChartSpec"][];
+            /**
+             * Rejected Keys
+             * @description Chart keys the model asked for that do not exist.
+             */
+            rejected_keys: string[];
+            /** Model */
+            model: string | null;
         };
         /** ClassificationExport */
         ClassificationExport: {
@@ -1029,6 +1044,53 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * DataQualityReport
+         * @description What the analysis could not see: coverage of the look-through, unclassified symbols,
+         *     missing and stale prices, and the notes that explain them.
+         */
+        DataQualityReport: {
+            /**
+             * Coverage Pct
+             * @description Share (0–100) of the valued money whose breakdown is known.
+             */
+            coverage_pct: number | null;
+            /** Unclassified Symbols */
+            unclassified_symbols: string[];
+            /** Missing Prices */
+            missing_prices: components["schemas"]["MissingPriceNote"][];
+            /** Stale Prices */
+            stale_prices: components["schemas"]["StaleQuote"][];
+            /** Unvalued Holdings */
+            unvalued_holdings: number | null;
+            /** Coverage Statement */
+            coverage_statement: string | null;
+            /** Notes */
+            notes: string[];
+        };
+        /**
+         * Depletion
+         * @description When the money runs out (a withdrawal can no longer be paid in full).
+         */
+        Depletion: {
+            /** Pct Of Paths */
+            pct_of_paths: number;
+            /** Median Age */
+            median_age: number | null;
+            /** By Age */
+            by_age: components["schemas"]["DepletionYear"][];
+        };
+        /** DepletionYear */
+        DepletionYear: {
+            /** Age */
+            age: number;
+            /** Year Index */
+            year_index: number;
+            /** Pct Of Paths */
+            pct_of_paths: number;
+            /** Cumulative Pct */
+            cumulative_pct: number;
+        };
         /** DriftItem */
         DriftItem: {
             /**
@@ -1066,10 +1128,119 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * GroundingResult
+         * @description What the grounding check found in one narrative; stored with the section it checked.
+         */
+        GroundingResult: {
+            /** Grounded */
+            grounded: boolean;
+            /** Checked */
+            checked: number;
+            /** Matched */
+            matched: number;
+            /** Unmatched */
+            unmatched: string[];
+        };
+        /**
+         * GroundingSummary
+         * @description The grounding of the whole analysis, and of each narrative section.
+         */
+        GroundingSummary: {
+            /** Grounded */
+            grounded: boolean;
+            /** Checked */
+            checked: number;
+            /** Matched */
+            matched: number;
+            /** Unmatched */
+            unmatched: string[];
+            /** By Section */
+            by_section: {
+                [key: string]: components["schemas"]["GroundingResult"];
+            };
+        };
+        /**
+         * GuardrailSettings
+         * @description Guyton-Klinger decision rules around the initial withdrawal rate.
+         */
+        GuardrailSettings: {
+            /**
+             * Band Pct
+             * @default 20
+             */
+            band_pct: number;
+            /**
+             * Adjustment Pct
+             * @default 10
+             */
+            adjustment_pct: number;
+            /**
+             * No Cuts Final Years
+             * @default 15
+             */
+            no_cuts_final_years: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * Headline
+         * @description The analysis in figures: what the executive summary and the jobs list quote.
+         */
+        Headline: {
+            /** Name */
+            name: string | null;
+            /** Total Value */
+            total_value: number;
+            /** Invested */
+            invested: number | null;
+            /** Cash */
+            cash: number | null;
+            /** Accounts */
+            accounts: number | null;
+            /** Positions */
+            positions: number | null;
+            /** Equity Pct */
+            equity_pct: number | null;
+            /** Asset Class Pct */
+            asset_class_pct: {
+                [key: string]: number;
+            };
+            /** Max Drift Pp */
+            max_drift_pp: number | null;
+            /** Needs Rebalancing */
+            needs_rebalancing: boolean | null;
+            /** Diversification Score */
+            diversification_score: number | null;
+            /** Coverage Pct */
+            coverage_pct: number | null;
+            /** Unclassified Symbols */
+            unclassified_symbols: string[];
+            /**
+             * Unvalued Holdings
+             * @description Holdings left out of the total (no price); null before 2026-12.
+             */
+            unvalued_holdings: number | null;
+            /**
+             * Stale Prices
+             * @description Prices older than allowed.
+             */
+            stale_prices: number | null;
+            /** Coverage Statement */
+            coverage_statement: string | null;
+            /** Retirement Age */
+            retirement_age: number | null;
+            /** Target Retirement Income */
+            target_retirement_income: number | null;
+            /** Success Pct */
+            success_pct: number | null;
+            /** Success Standard Error Pct */
+            success_standard_error_pct: number | null;
+            /** Sustainable Income */
+            sustainable_income: number | null;
         };
         /** Health */
         Health: {
@@ -1339,22 +1510,10 @@ export interface components {
             request_payload: {
                 [key: string]: unknown;
             } | null;
-            /** Report Payload */
-            report_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Charts Payload */
-            charts_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Retirement Payload */
-            retirement_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Summary Payload */
-            summary_payload: {
-                [key: string]: unknown;
-            } | null;
+            report_payload: components["schemas"]["ReportPayload"] | null;
+            charts_payload: components["schemas"]["ChartsPayload"] | null;
+            retirement_payload: components["schemas"]["RetirementPayload"] | null;
+            summary_payload: components["schemas"]["SummaryPayload"] | null;
             /** Error Message */
             error_message: string | null;
             /** Attempts */
@@ -1376,7 +1535,10 @@ export interface components {
             /** Events */
             events: components["schemas"]["JobEventRead"][];
         };
-        /** JobRead */
+        /**
+         * JobRead
+         * @description A job with its sections, each in its own shape (None until that section is stored).
+         */
         JobRead: {
             /**
              * Id
@@ -1399,22 +1561,10 @@ export interface components {
             request_payload: {
                 [key: string]: unknown;
             } | null;
-            /** Report Payload */
-            report_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Charts Payload */
-            charts_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Retirement Payload */
-            retirement_payload: {
-                [key: string]: unknown;
-            } | null;
-            /** Summary Payload */
-            summary_payload: {
-                [key: string]: unknown;
-            } | null;
+            report_payload: components["schemas"]["ReportPayload"] | null;
+            charts_payload: components["schemas"]["ChartsPayload"] | null;
+            retirement_payload: components["schemas"]["RetirementPayload"] | null;
+            summary_payload: components["schemas"]["SummaryPayload"] | null;
             /** Error Message */
             error_message: string | null;
             /** Attempts */
@@ -1464,13 +1614,17 @@ export interface components {
              * @description The start of the executive summary.
              */
             headline: string | null;
-            /**
-             * Headline Figures
-             * @description The planner's headline numbers (total value, success %, …).
-             */
-            headline_figures: {
-                [key: string]: unknown;
-            } | null;
+            /** @description The planner's headline numbers (total value, success %, …). */
+            headline_figures: components["schemas"]["Headline"] | null;
+        };
+        /** MarketAssumptions */
+        MarketAssumptions: {
+            /** Returns */
+            returns: {
+                [key: string]: components["schemas"]["ReturnAssumption"];
+            };
+            /** Correlation */
+            correlation: number[][];
         };
         /**
          * MissingPrice
@@ -1493,6 +1647,15 @@ export interface components {
              * @enum {string}
              */
             reason: "no_price" | "unknown_instrument";
+        };
+        /** MissingPriceNote */
+        MissingPriceNote: {
+            /** Symbol */
+            symbol: string;
+            /** Account */
+            account: string | null;
+            /** Reason */
+            reason: string | null;
         };
         /** PortfolioAnalysis */
         PortfolioAnalysis: {
@@ -1771,6 +1934,405 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * ReportPayload
+         * @description The reporter's section: the portfolio report in Markdown.
+         */
+        ReportPayload: {
+            /** Markdown */
+            markdown: string;
+            grounding: components["schemas"]["GroundingResult"] | null;
+            /**
+             * Model
+             * @description The model that wrote it.
+             */
+            model: string | null;
+        };
+        /** RetirementInputs */
+        RetirementInputs: {
+            /** Portfolio By Asset Class */
+            portfolio_by_asset_class: {
+                [key: string]: number;
+            };
+            /**
+             * Annual Contribution
+             * @default 0
+             */
+            annual_contribution: number;
+            /** Current Age */
+            current_age: number;
+            /** Years Until Retirement */
+            years_until_retirement: number;
+            /**
+             * Planning Age
+             * @default 95
+             */
+            planning_age: number;
+            /** Target Income */
+            target_income: number;
+            /**
+             * Inflation Pct
+             * @default 2.5
+             */
+            inflation_pct: number;
+            /** Allocation Pct */
+            allocation_pct?: {
+                [key: string]: number;
+            } | null;
+            /** Allocation In Retirement Pct */
+            allocation_in_retirement_pct?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * @default {
+             *       "returns": {
+             *         "cash": {
+             *           "basis": "US Treasury bills 1926–2023 averaged about 3.3 %, roughly inflation + 0.5 %.",
+             *           "expected_return_pct": 3,
+             *           "volatility_pct": 1
+             *         },
+             *         "commodities": {
+             *           "basis": "Broad commodities and gold have earned roughly inflation plus a little over the long run, with high volatility.",
+             *           "expected_return_pct": 5,
+             *           "volatility_pct": 20
+             *         },
+             *         "equity": {
+             *           "basis": "US stocks 1871–2022 averaged 10.5 % (volatility 17.7 %); trimmed 2 pp for survivorship and high starting valuations, in line with world-equity history.",
+             *           "expected_return_pct": 8.5,
+             *           "volatility_pct": 17
+             *         },
+             *         "fixed_income": {
+             *           "basis": "10-year US Treasuries 1871–2022 returned 4.6 % (volatility 6.0 %); investment-grade yields today are about 4–5 %.",
+             *           "expected_return_pct": 4.5,
+             *           "volatility_pct": 6
+             *         },
+             *         "real_estate": {
+             *           "basis": "Listed REITs since 1972 returned about 9–10 % a year with equity-like volatility; trimmed like equities.",
+             *           "expected_return_pct": 7.5,
+             *           "volatility_pct": 19
+             *         }
+             *       },
+             *       "correlation": [
+             *         [
+             *           1,
+             *           0.1,
+             *           0.65,
+             *           0.3,
+             *           0
+             *         ],
+             *         [
+             *           0.1,
+             *           1,
+             *           0.25,
+             *           -0.05,
+             *           0.25
+             *         ],
+             *         [
+             *           0.65,
+             *           0.25,
+             *           1,
+             *           0.2,
+             *           0
+             *         ],
+             *         [
+             *           0.3,
+             *           -0.05,
+             *           0.2,
+             *           1,
+             *           0.05
+             *         ],
+             *         [
+             *           0,
+             *           0.25,
+             *           0,
+             *           0.05,
+             *           1
+             *         ]
+             *       ]
+             *     }
+             */
+            assumptions: components["schemas"]["MarketAssumptions"];
+            /**
+             * Return Model
+             * @default normal
+             * @enum {string}
+             */
+            return_model: "normal" | "student_t";
+            /**
+             * Student T Df
+             * @default 5
+             */
+            student_t_df: number;
+            /**
+             * Withdrawal Rule
+             * @default constant_real
+             * @enum {string}
+             */
+            withdrawal_rule: "constant_real" | "percent_of_portfolio" | "guardrails";
+            /**
+             * Withdrawal Rate Pct
+             * @default 4
+             */
+            withdrawal_rate_pct: number;
+            /**
+             * @default {
+             *       "band_pct": 20,
+             *       "adjustment_pct": 10,
+             *       "no_cuts_final_years": 15
+             *     }
+             */
+            guardrails: components["schemas"]["GuardrailSettings"];
+            /**
+             * Income Floor Pct
+             * @default 75
+             */
+            income_floor_pct: number;
+            /**
+             * Success Target Pct
+             * @default 90
+             */
+            success_target_pct: number;
+            /**
+             * Paths
+             * @default 10000
+             */
+            paths: number;
+            /**
+             * Seed
+             * @default 20240601
+             */
+            seed: number;
+            /** Start Year */
+            start_year?: number | null;
+        };
+        /**
+         * RetirementPayload
+         * @description The retirement specialist's section: its explanation, the engine's projection of the
+         *     base case exactly as computed, its figures and the what-if scenarios.
+         */
+        RetirementPayload: {
+            /**
+             * Markdown
+             * @default
+             */
+            markdown: string;
+            projection: components["schemas"]["RetirementProjection"] | null;
+            summary: components["schemas"]["RetirementSummary"];
+            /** Scenarios */
+            scenarios: components["schemas"]["RetirementScenario"][];
+            grounding: components["schemas"]["GroundingResult"] | null;
+            /** Model */
+            model: string | null;
+        };
+        /** RetirementProjection */
+        RetirementProjection: {
+            inputs: components["schemas"]["RetirementInputs"];
+            /** Retirement Age */
+            retirement_age: number;
+            /** Planning Age */
+            planning_age: number;
+            /** Success Pct */
+            success_pct: number;
+            /** Success Standard Error Pct */
+            success_standard_error_pct: number;
+            /** Success Definition */
+            success_definition: string;
+            /** Expected Return Pct */
+            expected_return_pct: number;
+            /** Volatility Pct */
+            volatility_pct: number;
+            /** Expected Return In Retirement Pct */
+            expected_return_in_retirement_pct: number;
+            /** Volatility In Retirement Pct */
+            volatility_in_retirement_pct: number;
+            /** Median Wealth At Retirement */
+            median_wealth_at_retirement: number;
+            /** Median Wealth At Retirement Real */
+            median_wealth_at_retirement_real: number;
+            /** Median Wealth At Planning Age */
+            median_wealth_at_planning_age: number;
+            /** Median Wealth At Planning Age Real */
+            median_wealth_at_planning_age_real: number;
+            /** Wealth Bands */
+            wealth_bands: components["schemas"]["BandPoint"][];
+            /** Wealth Bands Real */
+            wealth_bands_real: components["schemas"]["BandPoint"][];
+            /** Income Bands Real */
+            income_bands_real: components["schemas"]["BandPoint"][];
+            depletion: components["schemas"]["Depletion"];
+            /** Sustainable Income */
+            sustainable_income: number | null;
+            /** Sustainable Income Success Pct */
+            sustainable_income_success_pct: number;
+            /** Success Target Pct */
+            success_target_pct: number;
+            /** Notes */
+            notes: string[];
+        };
+        /**
+         * RetirementScenario
+         * @description A what-if: the same simulation with retirement moved or more saved.
+         */
+        RetirementScenario: {
+            /** Name */
+            name: string | null;
+            /** Current Age */
+            current_age: number | null;
+            /** Retirement Age */
+            retirement_age: number;
+            /** Planning Age */
+            planning_age: number;
+            /** Years Until Retirement */
+            years_until_retirement: number | null;
+            /** Starting Value */
+            starting_value: number | null;
+            /** Annual Contribution */
+            annual_contribution: number | null;
+            /** Target Income */
+            target_income: number | null;
+            /**
+             * Success Pct
+             * @description Chance (0–100) that the plan succeeds.
+             */
+            success_pct: number;
+            /**
+             * Success Standard Error Pct
+             * @description Monte Carlo sampling error of success_pct, in points.
+             */
+            success_standard_error_pct: number | null;
+            /** Success Target Pct */
+            success_target_pct: number | null;
+            /** Success Definition */
+            success_definition: string | null;
+            /** Sustainable Income */
+            sustainable_income: number | null;
+            /** Sustainable Income Success Pct */
+            sustainable_income_success_pct: number | null;
+            /** Median Wealth At Retirement Real */
+            median_wealth_at_retirement_real: number | null;
+            /** Median Wealth At Planning Age Real */
+            median_wealth_at_planning_age_real: number | null;
+            /** Depletion Pct Of Paths */
+            depletion_pct_of_paths: number | null;
+            /** Depletion Median Age */
+            depletion_median_age: number | null;
+            /** Expected Return Pct */
+            expected_return_pct: number | null;
+            /** Volatility Pct */
+            volatility_pct: number | null;
+            /** Inflation Pct */
+            inflation_pct: number | null;
+            /** Paths */
+            paths: number | null;
+            /** Seed */
+            seed: number | null;
+            /** Notes */
+            notes: string[];
+            /** Label */
+            label: string;
+            /**
+             * Retire Years Later
+             * @default 0
+             */
+            retire_years_later: number;
+            /**
+             * Extra Annual Contribution
+             * @default 0
+             */
+            extra_annual_contribution: number;
+            /**
+             * Success Change Pp
+             * @description Change in success_pct from the base case, in points.
+             */
+            success_change_pp: number | null;
+        };
+        /**
+         * RetirementSummary
+         * @description The figures of one projection (the base case or a scenario), without the bands.
+         */
+        RetirementSummary: {
+            /** Name */
+            name: string | null;
+            /** Current Age */
+            current_age: number | null;
+            /** Retirement Age */
+            retirement_age: number;
+            /** Planning Age */
+            planning_age: number;
+            /** Years Until Retirement */
+            years_until_retirement: number | null;
+            /** Starting Value */
+            starting_value: number | null;
+            /** Annual Contribution */
+            annual_contribution: number | null;
+            /** Target Income */
+            target_income: number | null;
+            /**
+             * Success Pct
+             * @description Chance (0–100) that the plan succeeds.
+             */
+            success_pct: number;
+            /**
+             * Success Standard Error Pct
+             * @description Monte Carlo sampling error of success_pct, in points.
+             */
+            success_standard_error_pct: number | null;
+            /** Success Target Pct */
+            success_target_pct: number | null;
+            /** Success Definition */
+            success_definition: string | null;
+            /** Sustainable Income */
+            sustainable_income: number | null;
+            /** Sustainable Income Success Pct */
+            sustainable_income_success_pct: number | null;
+            /** Median Wealth At Retirement Real */
+            median_wealth_at_retirement_real: number | null;
+            /** Median Wealth At Planning Age Real */
+            median_wealth_at_planning_age_real: number | null;
+            /** Depletion Pct Of Paths */
+            depletion_pct_of_paths: number | null;
+            /** Depletion Median Age */
+            depletion_median_age: number | null;
+            /** Expected Return Pct */
+            expected_return_pct: number | null;
+            /** Volatility Pct */
+            volatility_pct: number | null;
+            /** Inflation Pct */
+            inflation_pct: number | null;
+            /** Paths */
+            paths: number | null;
+            /** Seed */
+            seed: number | null;
+            /** Notes */
+            notes: string[];
+        };
+        /** ReturnAssumption */
+        ReturnAssumption: {
+            /** Expected Return Pct */
+            expected_return_pct: number;
+            /** Volatility Pct */
+            volatility_pct: number;
+            /**
+             * Basis
+             * @default
+             */
+            basis: string;
+        };
+        /** SectionStatus */
+        SectionStatus: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "completed" | "failed";
+            /** Error */
+            error: string | null;
+            /**
+             * Grounded
+             * @description Whether the section's narrative passed the grounding check.
+             */
+            grounded: boolean | null;
+        };
         /** SignInRequest */
         SignInRequest: {
             /**
@@ -1837,6 +2399,49 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * StaleQuote
+         * @description A price the analysis used although it is old, or its last refresh failed.
+         */
+        StaleQuote: {
+            /** Symbol */
+            symbol: string;
+            /** As Of */
+            as_of: string | null;
+            /** Age Days */
+            age_days: number | null;
+            /** Source */
+            source: string | null;
+            /**
+             * Reason
+             * @default old
+             * @enum {string}
+             */
+            reason: "old" | "refresh_failed";
+            /** Detail */
+            detail: string | null;
+        };
+        /**
+         * SummaryPayload
+         * @description The planner's section: the headline figures, its executive summary, how each section
+         *     went, the grounding of every narrative and the data quality.
+         */
+        SummaryPayload: {
+            headline: components["schemas"]["Headline"] | null;
+            /** Executive Summary */
+            executive_summary: string | null;
+            /** Sections */
+            sections: {
+                [key: string]: components["schemas"]["SectionStatus"];
+            };
+            grounding: components["schemas"]["GroundingSummary"] | null;
+            data_quality: components["schemas"]["DataQualityReport"];
+            /** Model */
+            model: string | null;
+            usage: components["schemas"]["UsageTotals"];
+            /** Elapsed Seconds */
+            elapsed_seconds: number | null;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -1888,6 +2493,24 @@ export interface components {
             asset_class_effect: {
                 [key: string]: number;
             };
+        };
+        /** UsageTotals */
+        UsageTotals: {
+            /**
+             * Tokens In
+             * @default 0
+             */
+            tokens_in: number;
+            /**
+             * Tokens Out
+             * @default 0
+             */
+            tokens_out: number;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: string;
         };
         /** UserExport */
         UserExport: {

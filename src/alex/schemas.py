@@ -330,24 +330,6 @@ class PortfolioSnapshot(BaseModel):
 # --------------------------------------------------------------------------- jobs
 
 
-class JobRead(_Read):
-    id: uuid.UUID
-    user_id: str
-    job_type: JobType
-    status: JobStatus
-    request_payload: dict[str, Any] | None
-    report_payload: dict[str, Any] | None
-    charts_payload: dict[str, Any] | None
-    retirement_payload: dict[str, Any] | None
-    summary_payload: dict[str, Any] | None
-    error_message: str | None
-    attempts: int
-    started_at: datetime | None
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
 class JobEventCreate(_Strict):
     agent: AgentName
     kind: EventKind

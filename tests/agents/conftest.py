@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from alex.db import repository as repo
 from alex.db.seed import seed
 from alex.db.session import session_scope
-from alex.schemas import JobEventRead, JobRead
+from alex.payloads import JobRead, SectionName
+from alex.schemas import JobEventRead
 
 
 @pytest.fixture
@@ -38,7 +39,6 @@ def first_seq(events: list[JobEventRead], agent: str, kind: str) -> int:
     return next(e.seq for e in events if e.agent == agent and e.kind == kind)
 
 
-def section(job: JobRead, name: str) -> dict[str, Any]:
-    summary = job.summary_payload or {}
-    status: dict[str, Any] = summary["sections"][name]
-    return status
+def section(job: JobRead, name: SectionName) -> dict[str, Any]:
+    assert job.summary_payload is not None
+    return job.summary_payload.sections[name].model_dump()

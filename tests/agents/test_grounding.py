@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alex.agents.grounding import (
-    check_grounding,
-    extract_figures,
-    fmt_fraction_pct,
-    fmt_money,
-    fmt_money_short,
-    fmt_pct,
-)
+from alex.agents.grounding import check_grounding, extract_figures
+from alex.core.format import money, money_compact, pct, pts
 
 TOOLS = [
     {
@@ -45,11 +39,11 @@ def test_extracts_money_percentages_and_years_in_text_order() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        f"Your portfolio is worth {fmt_money(302896.41)}.",
-        f"Your portfolio is worth {fmt_money_short(302896.41)}.",
+        f"Your portfolio is worth {money(302896.41)}.",
+        f"Your portfolio is worth {money_compact(302896.41)}.",
         "Your portfolio is worth $0.3 million.",
-        f"Equity is {fmt_pct(80.12)} of it; cash {fmt_pct(4.0)}.",
-        f"Success: {fmt_fraction_pct(0.8731)} ({fmt_pct(56.73, 2)} in the other plan).",
+        f"Equity is {pct(80.12)} of it; cash {pct(4.0)}, {pts(-4.0)} from target.",
+        f"Success: 87.3% ({pct(56.73, 2)} in the other plan).",
         "Cash of $12,100 and $735 in ARKK; 23 years to go.",
         "No figures at all, just 13 holdings in 3 accounts.",
     ],
@@ -67,6 +61,8 @@ def test_figures_from_tools_pass(text: str) -> None:
         ("Equity is 80.3% of it.", ["80.3%"]),
         ("You have 25 years to go.", ["25 years"]),
         ("Worth $2M, and $1.2M in bonds.", ["$2M", "$1.2M"]),
+        # Percentage points as the app writes them are checked like percentages.
+        ("Equity drifted +7.7 pts, Europe \u22125 points.", ["7.7 pts", "5 points"]),
     ],
 )
 def test_invented_figures_are_flagged(text: str, unmatched: list[str]) -> None:

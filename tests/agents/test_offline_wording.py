@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from alex.agents.offline import OfflineTurn, ToolResult
 from alex.agents.planner import templates as planner
 from alex.agents.planner.manager import run_analysis
-from alex.agents.reporter import templates as reporter
+from alex.agents.reporter import offline_writer as reporter
 from alex.agents.retirement import templates as retirement
 from tests.agents.conftest import load_job
 
@@ -121,7 +121,7 @@ def test_off_target_allocations_make_one_risk_line_not_one_per_row() -> None:
     risks = _section(report, "Risks")
     off_target = [line for line in risks.splitlines() if "Off target" in line]
     assert off_target == [
-        "- **Off target:** beyond your 5.0-point band, you are overweight in equity and North "
+        "- **Off target:** beyond your band of 5.0 pts, you are overweight in equity and North "
         "America, and underweight in fixed income and Europe (figures in the drift table above)."
     ]
 
@@ -180,14 +180,15 @@ async def test_demo_report_reads_without_the_old_weak_lines(
     await run_analysis(demo_job, engine=engine)
     job = load_job(engine, demo_job)
     assert job.report_payload and job.summary_payload and job.retirement_payload
-    report = job.report_payload["markdown"]
+    report = job.report_payload.markdown
     risks = _section(report, "Risks")
     # The demo's largest holding is SPY, an S&P 500 index fund.
     assert "Consider spreading your largest holding" not in report
     assert "**Largest holding:** SPY" in risks
     assert risks.count("Off target") == 1
     assert "unheld" not in report
-    summary = job.summary_payload["executive_summary"]
+    summary = job.summary_payload.executive_summary or ""
     assert "success target" not in summary and "at the odds you are aiming for" in summary
-    assert "succeeds in" not in job.retirement_payload["markdown"]
-    assert job.summary_payload["grounding"]["grounded"] is True, job.summary_payload["grounding"]
+    assert "succeeds in" not in job.retirement_payload.markdown
+    grounding = job.summary_payload.grounding
+    assert grounding is not None and grounding.grounded is True, grounding

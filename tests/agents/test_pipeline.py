@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import Engine
 
-from alex.agents.grounding import fmt_money, fmt_pct
 from alex.agents.planner.manager import run_analysis, run_analysis_sync
+from alex.core.format import money, pct
 from alex.db import repository as repo
 from alex.db.session import session_scope
 from alex.finance.charts import ChartSpec
@@ -30,18 +30,19 @@ async def test_offline_analysis_of_the_demo_portfolio(engine: Engine, demo_job: 
 
     # The report quotes the real total and look-through allocation.
     assert job.report_payload is not None
-    report = job.report_payload["markdown"]
+    report = job.report_payload.markdown
     assert "Jordan" in report
-    assert fmt_money(analysis.valuation.total) in report
+    assert money(analysis.valuation.total) in report
     for slice_ in analysis.allocation.asset_class.slices:
-        assert fmt_pct(slice_.pct) in report
+        assert pct(slice_.pct) in report
     for heading in ("Summary", "Allocation", "Drift and rebalancing", "Risks", "Recommendations"):
         assert f"## {heading}" in report
     assert "ARKK" in report  # the unclassified holding is disclosed, not hidden
 
     # Charts are the builders' specs, validated, with the charter's titles.
     assert job.charts_payload is not None
-    charts = [ChartSpec.model_validate(c) for c in job.charts_payload["charts"]]
+    charts = job.charts_payload.charts
+    assert all(isinstance(c, ChartSpec) for c in charts)
     keys = {c.key for c in charts}
     assert {"asset_class_donut", "retirement_fan"} <= keys
     assert all("Jordan" in c.title for c in charts)
@@ -49,25 +50,25 @@ async def test_offline_analysis_of_the_demo_portfolio(engine: Engine, demo_job: 
     # The stored projection is the engine's own result with the engine's defaults, so the
     # analysis and `alex plan` show the user the same odds.
     assert job.retirement_payload is not None
-    projection = job.retirement_payload["projection"]
+    projection = job.retirement_payload.projection
     expected = project_retirement_for(snapshot, analysis)
-    assert projection["success_pct"] == expected.success_pct
-    assert projection["sustainable_income"] == expected.sustainable_income
-    assert len(projection["wealth_bands_real"]) == len(expected.wealth_bands_real)
-    assert fmt_pct(expected.success_pct) in job.retirement_payload["markdown"]
+    assert projection == expected
+    assert job.retirement_payload.summary.success_pct == expected.success_pct
+    assert pct(expected.success_pct) in job.retirement_payload.markdown
 
     # Summary: headline figures, per-section status, grounding and data quality.
     summary = job.summary_payload
-    assert summary is not None
-    assert summary["headline"]["total_value"] == analysis.valuation.total
-    assert summary["headline"]["success_pct"] == expected.success_pct
-    assert {s["status"] for s in summary["sections"].values()} == {"completed"}
-    assert summary["grounding"]["grounded"] is True, summary["grounding"]
-    assert summary["grounding"]["checked"] > 50
-    assert set(summary["grounding"]["by_section"]) == {"report", "retirement"}
-    assert summary["data_quality"]["unclassified_symbols"] == ["ARKK"]
-    assert any("ARKK" in note for note in summary["data_quality"]["notes"])
-    assert "Jordan" in summary["executive_summary"]
+    assert summary is not None and summary.headline is not None
+    assert summary.headline.total_value == analysis.valuation.total
+    assert summary.headline.success_pct == expected.success_pct
+    assert {s.status for s in summary.sections.values()} == {"completed"}
+    assert summary.grounding is not None
+    assert summary.grounding.grounded is True, summary.grounding
+    assert summary.grounding.checked > 50
+    assert set(summary.grounding.by_section) == {"report", "retirement"}
+    assert summary.data_quality.unclassified_symbols == ["ARKK"]
+    assert any("ARKK" in note for note in summary.data_quality.notes)
+    assert summary.executive_summary is not None and "Jordan" in summary.executive_summary
 
     # ARKK stays unclassified: the offline analyst never invents a classification.
     with session_scope(engine) as session:

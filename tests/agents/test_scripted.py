@@ -48,11 +48,11 @@ async def test_invented_figure_is_flagged_by_grounding(engine: Engine, demo_job:
     job = load_job(engine, demo_job)
     assert job.status == "completed"
     assert job.report_payload is not None
-    grounding = job.report_payload["grounding"]
-    assert grounding["grounded"] is False
-    assert grounding["unmatched"] == ["12.5%", "$2,000,000"]  # the total and 23 years match
-    assert job.summary_payload is not None
-    assert job.summary_payload["grounding"]["grounded"] is False
+    grounding = job.report_payload.grounding
+    assert grounding is not None and grounding.grounded is False
+    assert grounding.unmatched == ["12.5%", "$2,000,000"]  # the total and 23 years match
+    assert job.summary_payload is not None and job.summary_payload.grounding is not None
+    assert job.summary_payload.grounding.grounded is False
     assert section(job, "report") == {"status": "completed", "error": None, "grounded": False}
     completed = [e for e in load_events(engine, demo_job) if e.agent == "reporter"][-1]
     assert completed.kind == "completed"
@@ -181,9 +181,10 @@ async def test_tagger_classification_feeds_the_analysis(
     job = load_job(engine, demo_job)
     assert job.status == "completed"
     assert job.summary_payload is not None
-    assert job.summary_payload["data_quality"]["unclassified_symbols"] == []
-    assert job.summary_payload["data_quality"]["coverage_pct"] == 100.0
-    assert job.summary_payload["grounding"]["grounded"] is True
+    assert job.summary_payload.data_quality.unclassified_symbols == []
+    assert job.summary_payload.data_quality.coverage_pct == 100.0
+    assert job.summary_payload.grounding is not None
+    assert job.summary_payload.grounding.grounded is True
 
 
 async def test_timeouts_everywhere_leave_the_job_for_the_queue_to_retry(

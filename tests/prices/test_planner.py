@@ -63,7 +63,8 @@ async def test_the_planner_refreshes_this_users_holdings_first(
     ]
     # The analysis values the refreshed prices.
     assert job.summary_payload is not None
-    assert job.summary_payload["headline"]["total_value"] == pytest.approx(
+    assert job.summary_payload.headline is not None
+    assert job.summary_payload.headline.total_value == pytest.approx(
         10 * 332.47 + 10 * 74.23 + 500
     )
     messages = [e.message for e in load_events(engine, ana_job) if e.agent == "planner"]
@@ -88,7 +89,7 @@ async def test_a_failing_provider_never_fails_the_job(
     assert job.status == "completed", job.error_message
     assert prices_of(engine, "ana") == before  # the old prices stay
     assert job.summary_payload is not None
-    notes = job.summary_payload["data_quality"]["notes"]
+    notes = job.summary_payload.data_quality.notes
     for symbol in ("VTI", "BND"):
         assert any(
             f"The price of {symbol} is stale: the last refresh failed (polygon server error "
@@ -96,7 +97,7 @@ async def test_a_failing_provider_never_fails_the_job(
             for note in notes
         ), notes
     assert job.report_payload is not None
-    assert "the last refresh failed" in job.report_payload["markdown"]
+    assert "the last refresh failed" in job.report_payload.markdown
 
 
 async def test_a_misconfigured_provider_is_a_note_not_a_failure(
@@ -112,7 +113,7 @@ async def test_a_misconfigured_provider_is_a_note_not_a_failure(
     assert (
         "Prices were not refreshed from polygon: polygon rejected the API key (HTTP 401: "
         "Unknown API Key); check ALEX_POLYGON_API_KEY. The last known prices are used."
-    ) in job.summary_payload["data_quality"]["notes"]
+    ) in job.summary_payload.data_quality.notes
     assert len(stand_in.requests) == 1
 
 

@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from alex.agents.planner.manager import run_analysis
 from alex.db import repository as repo
 from alex.db.session import get_engine, session_scope
-from alex.schemas import JobEventRead, JobRead
+from alex.payloads import JobRead, SummaryPayload
+from alex.schemas import JobEventRead
 
 
 def analyze(user_id: str, *, as_json: bool = False, out: TextIO | None = None) -> int:
@@ -56,32 +57,30 @@ def _print_job(job: JobRead, write: Callable[[str], Any]) -> None:
     if job.status != "completed":
         write(f"{rule}Analysis {job.status}: {job.error_message or 'no reason recorded'}\n")
         return
-    summary = job.summary_payload or {}
-    if summary.get("executive_summary"):
-        write(f"{rule}EXECUTIVE SUMMARY{rule}{summary['executive_summary']}\n")
+    summary = job.summary_payload or SummaryPayload()
+    if summary.executive_summary:
+        write(f"{rule}EXECUTIVE SUMMARY{rule}{summary.executive_summary}\n")
     if job.report_payload:
-        write(f"{rule}REPORT{rule}{job.report_payload['markdown']}")
+        write(f"{rule}REPORT{rule}{job.report_payload.markdown}")
     if job.retirement_payload:
-        write(f"{rule}RETIREMENT{rule}{job.retirement_payload['markdown']}")
+        write(f"{rule}RETIREMENT{rule}{job.retirement_payload.markdown}")
     if job.charts_payload:
         write(f"{rule}CHARTS{rule}")
-        for chart in job.charts_payload.get("charts", []):
-            write(f"- {chart.get('title')} [{chart.get('type', '')}]\n")
-    sections = summary.get("sections", {})
+        for chart in job.charts_payload.charts:
+            write(f"- {chart.title} [{chart.type}]\n")
     write(f"{rule}STATUS{rule}")
-    for name, status in sections.items():
-        extra = f" ({status['error']})" if status.get("error") else ""
-        write(f"- {name}: {status['status']}{extra}\n")
-    grounding = summary.get("grounding", {})
-    write(
-        f"- grounding: {'passed' if grounding.get('grounded') else 'FAILED'} "
-        f"({grounding.get('matched', 0)}/{grounding.get('checked', 0)} figures matched"
-        + (
-            f"; unmatched: {json.dumps(grounding.get('unmatched'))}"
-            if grounding.get("unmatched")
-            else ""
+    for name, status in summary.sections.items():
+        extra = f" ({status.error})" if status.error else ""
+        write(f"- {name}: {status.status}{extra}\n")
+    grounding = summary.grounding
+    if grounding is None:
+        write("- grounding: not recorded\n")
+    else:
+        write(
+            f"- grounding: {'passed' if grounding.grounded else 'FAILED'} "
+            f"({grounding.matched}/{grounding.checked} figures matched"
+            + (f"; unmatched: {json.dumps(grounding.unmatched)}" if grounding.unmatched else "")
+            + ")\n"
         )
-        + ")\n"
-    )
-    for note in summary.get("data_quality", {}).get("notes", []):
+    for note in summary.data_quality.notes:
         write(f"- data quality: {note}\n")

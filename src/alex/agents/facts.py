@@ -2,42 +2,20 @@
 
 These dicts are what the tools return to a model and what the offline analyst writes from, so
 every figure a narrative quotes can be traced to one of them (see `grounding.py`). Money is in
-dollars (2 dp), percentages are 0–100 with 2 dp, exactly as the engines report them."""
+dollars (2 dp), percentages are 0–100 with 2 dp, exactly as the engines report them; keys come
+with their `label` (alex.core.format), the name the pages and the CLI use too."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from alex.agents.context import AnalysisInputs
+from alex.core.format import label
+from alex.payloads import StaleQuote
 from alex.schemas import PortfolioSnapshot
 
 TOP_SECTORS = 8
 TOP_HOLDINGS = 5
-
-_LABELS = {
-    "fixed_income": "Fixed income",
-    "real_estate": "Real estate",
-    "north_america": "North America",
-    "asia_pacific": "Asia-Pacific",
-    "emerging_markets": "Emerging markets",
-    "consumer_discretionary": "Consumer discretionary",
-    "consumer_staples": "Consumer staples",
-    "government_bonds": "Government bonds",
-    "corporate_bonds": "Corporate bonds",
-    "precious_metals": "Precious metals",
-    "401k": "401(k)",
-    "roth_401k": "Roth 401(k)",
-    "403b": "403(b)",
-    "traditional_ira": "Traditional IRA",
-    "roth_ira": "Roth IRA",
-    "sep_ira": "SEP IRA",
-    "hsa": "HSA",
-    "529": "529 plan",
-}
-
-
-def label(key: str) -> str:
-    return _LABELS.get(key, key.replace("_", " ").capitalize())
 
 
 def profile(snapshot: PortfolioSnapshot) -> dict[str, Any]:
@@ -87,14 +65,7 @@ def overview(inputs: AnalysisInputs) -> dict[str, Any]:
 
 def stale_prices(inputs: AnalysisInputs) -> list[dict[str, Any]]:
     return [
-        {
-            "symbol": s.symbol,
-            "as_of": s.as_of.isoformat(),
-            "age_days": s.age_days,
-            "source": s.source,
-            "reason": s.reason,
-            "detail": s.detail,
-        }
+        StaleQuote.model_validate(s, from_attributes=True).model_dump(mode="json")
         for s in inputs.analysis.valuation.stale_prices
     ]
 

@@ -6,8 +6,8 @@ rounding implies: "$1.2M" matches anything within $50,000 of 1,200,000, "$412,34
 within 50 cents, "42.3%" within 0.05 points (of either 42.3 or a fraction 0.423), "23 years"
 within half a year. A figure no tool returned is reported as unmatched.
 
-The formatting helpers here are the ones the offline analyst writes with, so its prose always
-passes; a model that invents or miscomputes a figure does not."""
+The offline analyst writes its figures with `alex.core.format` (percentage points as "+8.6 pts"),
+so its prose always passes; a model that invents or miscomputes a figure does not."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from alex.payloads import GroundingResult
+
+__all__ = ["Figure", "GroundingResult", "check_grounding", "extract_figures", "merge"]
 
 FigureKind = Literal["money", "percent", "years"]
 
@@ -38,7 +40,8 @@ _MONEY = re.compile(
     r"(?:\s?(?P<mult>thousand|million|billion|mn|bn|[kKmMbB])\b)?"
 )
 _PERCENT = re.compile(
-    r"(?<![\w.$])(?P<num>\d+(?:,\d{3})*)(?P<dec>\.\d+)?\s?(?:%|percent(?:age points?)?\b|pp\b)"
+    r"(?<![\w.$])(?P<num>\d+(?:,\d{3})*)(?P<dec>\.\d+)?\s?"
+    r"(?:%|percent(?:age points?)?\b|pp\b|pts?\b|points?\b)"
 )
 _YEARS = re.compile(
     r"(?<![\w.$])(?P<num>\d+)(?P<dec>\.\d+)?(?:\s|-)(?:more\s|additional\s|extra\s)?"
@@ -56,51 +59,6 @@ class Figure:
     value: float
     tolerance: float
     start: int = 0
-
-
-class GroundingResult(BaseModel):
-    """What the check found for one narrative; stored with the section it checked."""
-
-    grounded: bool
-    checked: int
-    matched: int
-    unmatched: list[str]
-
-    @classmethod
-    def empty(cls) -> GroundingResult:
-        return cls(grounded=True, checked=0, matched=0, unmatched=[])
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def fmt_money(value: float | Decimal | str) -> str:
-    """Whole dollars with thousands separators: `$412,346`."""
-    amount = float(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.0f}"
-
-
-def fmt_money_short(value: float | Decimal | str) -> str:
-    """Compact money for headlines: `$1.23M`, `$412k`, `$950`."""
-    amount = float(value)
-    sign = "-" if amount < 0 else ""
-    magnitude = abs(amount)
-    if magnitude >= 1e6:
-        return f"{sign}${magnitude / 1e6:,.2f}M"
-    if magnitude >= 1e4:
-        return f"{sign}${magnitude / 1e3:,.0f}k"
-    return f"{sign}${magnitude:,.0f}"
-
-
-def fmt_pct(value: float | Decimal | str, digits: int = 1) -> str:
-    """A value already in percent units: `42.3%`."""
-    return f"{float(value):.{digits}f}%"
-
-
-def fmt_fraction_pct(value: float | Decimal | str, digits: int = 1) -> str:
-    """A fraction (0.873) as a percentage: `87.3%`."""
-    return f"{float(value) * 100:.{digits}f}%"
 
 
 # --------------------------------------------------------------------------- extraction

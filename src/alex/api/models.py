@@ -6,19 +6,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alex.finance.charts import ChartSpec
 from alex.finance.plan import PortfolioAnalysis
+from alex.payloads import Headline, JobRead
 from alex.schemas import (
     AccountRead,
     AccountWithPositions,
     ClassificationSource,
     InstrumentType,
     JobEventRead,
-    JobRead,
     JobStatus,
     PositionRead,
     UserRead,
@@ -224,7 +224,7 @@ class JobSummary(BaseModel):
     completed_at: datetime | None
     error_message: str | None
     headline: str | None = Field(description="The start of the executive summary.")
-    headline_figures: dict[str, Any] | None = Field(
+    headline_figures: Headline | None = Field(
         description="The planner's headline numbers (total value, success %, …)."
     )
 

@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alex.core.errors import ValidationFailedError
+from alex.core.format import label, number, pct, pts
 from alex.finance.allocation import Breakdown
 from alex.finance.plan import PortfolioAnalysis
 from alex.finance.rebalance import DriftItem
@@ -50,7 +51,13 @@ _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-class ChartPoint(BaseModel):
+class _Shape(BaseModel):
+    # Every field is in what the API sends (defaults included), so the web app's generated
+    # types need no optional checks.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ChartPoint(_Shape):
     name: str = Field(min_length=1)
     value: float
     color: str | None = None
@@ -65,13 +72,13 @@ class ChartPoint(BaseModel):
         return value
 
 
-class ReferenceLine(BaseModel):
+class ReferenceLine(_Shape):
     axis: Literal["x", "y"]
     value: float
     label: str
 
 
-class ChartSpec(BaseModel):
+class ChartSpec(_Shape):
     key: str
     title: str = Field(min_length=1, max_length=120)
     type: ChartType
@@ -112,14 +119,10 @@ class ChartChoice(BaseModel):
     description: str | None = None
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
-
-
 def _slices(breakdown: Breakdown, colors: Mapping[str, str] | None = None) -> list[ChartPoint]:
     return [
         ChartPoint(
-            name=_label(s.key),
+            name=label(s.key),
             value=s.pct,
             color=(colors or {}).get(s.key, PALETTE[i % len(PALETTE)]),
         )
@@ -208,7 +211,7 @@ def top_holdings(analysis: PortfolioAnalysis) -> ChartSpec | None:
         unit="currency",
         description=(
             f"The {len(holdings)} largest holdings across all accounts. Effective number of "
-            f"holdings: {analysis.concentration.diversification_score:g}."
+            f"holdings: {number(analysis.concentration.diversification_score, 1)}."
         ),
         data=[ChartPoint(name=h.symbol, value=h.value, color=PRIMARY) for h in holdings],
     )
@@ -222,11 +225,11 @@ def _drift_chart(items: list[DriftItem], key: str, title: str, threshold: float)
         unit="percent",
         description=(
             "Current share (value) against target; red bars are more than "
-            f"{threshold:g} pp from target."
+            f"{pts(threshold, signed=False)} from target."
         ),
         data=[
             ChartPoint(
-                name=_label(i.key),
+                name=label(i.key),
                 value=i.current_pct,
                 target=i.target_pct,
                 color=BAD if i.breach else GOOD,
@@ -261,7 +264,8 @@ def retirement_fan(projection: RetirementProjection) -> ChartSpec:
         description=(
             "Portfolio value in today's money: the middle line is the median path, the "
             "shaded bands hold the middle 50% (p25–p75) and 80% (p10–p90) of "
-            f"{projection.inputs.paths:,} simulated paths. Success: {projection.success_pct:g}%."
+            f"{number(projection.inputs.paths)} simulated paths. Success: "
+            f"{pct(projection.success_pct)}."
         ),
         x_label="Age",
         y_label="Today's money",

@@ -1,25 +1,23 @@
 """Plain-text rendering of the engines' results for the `alex plan` command. Pure: takes the
-results, returns lines; the CLI prints them."""
+results, returns lines; the CLI prints them. Figures and names read as in the report and on the
+web app's pages (alex.core.format)."""
 
 from __future__ import annotations
 
+from alex.core.format import label, money, number, pct, pts
 from alex.finance.plan import PortfolioAnalysis
 from alex.finance.retirement import RetirementProjection
-
-
-def _money(value: float) -> str:
-    return f"${value:,.0f}"
 
 
 def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjection) -> list[str]:
     valuation, allocation = analysis.valuation, analysis.allocation
     lines = [
         f"Portfolio of {analysis.display_name} ({analysis.user_id})",
-        f"  total {_money(valuation.total)} = invested {_money(valuation.invested)}"
-        f" + cash {_money(valuation.cash)}",
+        f"  total {money(valuation.total)} = invested {money(valuation.invested)}"
+        f" + cash {money(valuation.cash)}",
     ]
     lines += [
-        f"  {a.account_name:<28} {_money(a.total):>14}  cash {_money(a.cash):>10}"
+        f"  {a.account_name:<28} {money(a.total):>14}  cash {money(a.cash):>10}"
         for a in valuation.accounts
     ]
     for missing in valuation.missing_price:
@@ -32,19 +30,20 @@ def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjec
         ("asset class", allocation.asset_class),
         ("region", allocation.region),
     ):
-        shares = ", ".join(f"{s.key} {s.pct:.1f}%" for s in breakdown.slices)
+        shares = ", ".join(f"{label(s.key)} {pct(s.pct)}" for s in breakdown.slices)
         lines.append(f"  by {title}: {shares}")
     if allocation.unclassified_symbols:
         lines.append(f"  unclassified: {', '.join(allocation.unclassified_symbols)}")
 
     drift = analysis.drift
     lines.append(
-        f"Drift vs targets (threshold {drift.threshold_pp:.1f} pp, "
-        f"largest {drift.max_abs_drift_pp:.1f} pp)"
+        f"Drift vs targets (threshold {pts(drift.threshold_pp, signed=False)}, "
+        f"largest {pts(drift.max_abs_drift_pp, signed=False)})"
     )
     lines += [
-        f"  {item.dimension:<12} {item.key:<18} {item.current_pct:6.1f}% vs "
-        f"{item.target_pct:5.1f}%  {item.drift_pp:+6.1f} pp{'  !' if item.breach else ''}"
+        f"  {item.dimension.replace('_', ' '):<12} {label(item.key):<18} "
+        f"{pct(item.current_pct):>6} vs {pct(item.target_pct):>6}  "
+        f"{pts(item.drift_pp):>10}{'  !' if item.breach else ''}"
         for item in (*drift.asset_class, *drift.region)
     ]
 
@@ -54,27 +53,28 @@ def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjec
     else:
         lines.append(f"Rebalancing plan ({len(plan.trades)} trades):")
         lines += [
-            f"  {t.action:<4} {_money(t.amount):>10} {t.symbol:<6} in {t.account_name}"
+            f"  {t.action:<4} {money(t.amount):>10} {t.symbol:<6} in {t.account_name}"
             for t in plan.trades
         ]
     lines += [f"  note: {reason}" for reason in plan.reasons]
 
     conc = analysis.concentration
     lines.append(
-        f"Diversification score {conc.diversification_score:.1f} (effective holdings), "
-        f"largest holding {conc.largest_weight_pct:.1f}%"
+        f"Diversification score {number(conc.diversification_score, 1)} (effective holdings), "
+        f"largest holding {pct(conc.largest_weight_pct)}"
     )
     lines += [
         f"Retirement at {projection.retirement_age}, planning to {projection.planning_age}:",
-        f"  success {projection.success_pct:.1f}% ± {projection.success_standard_error_pct:.1f} pp"
-        f" for {_money(projection.inputs.target_income)}/yr in today's money",
-        f"  median wealth at retirement {_money(projection.median_wealth_at_retirement_real)}"
+        f"  success {pct(projection.success_pct)} "
+        f"± {pts(projection.success_standard_error_pct, signed=False)}"
+        f" for {money(projection.inputs.target_income)}/yr in today's money",
+        f"  median wealth at retirement {money(projection.median_wealth_at_retirement_real)}"
         " (today's money)",
     ]
     if projection.sustainable_income is not None:
         lines.append(
-            f"  sustainable income at {projection.success_target_pct:.0f}% success: "
-            f"{_money(projection.sustainable_income)}/yr"
+            f"  sustainable income at {pct(projection.success_target_pct, 0)} success: "
+            f"{money(projection.sustainable_income)}/yr"
         )
     lines += [f"  note: {note}" for note in projection.notes]
     return lines

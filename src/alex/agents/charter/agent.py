@@ -15,6 +15,7 @@ from alex.agents.retirement.agent import base_projection
 from alex.agents.runner import run_structured
 from alex.core.config import Settings
 from alex.finance.charts import ChartChoice, ChartSpec, build_all_charts, select_charts
+from alex.payloads import ChartsPayload
 
 
 class ChartSelection(BaseModel):
@@ -65,15 +66,13 @@ async def choose_charts(
         raise SectionFailedError("the charter did not return a chart selection")
     known = [c for c in selection.charts if c.key in charts]
     rejected = [c.key for c in selection.charts if c.key not in charts]
-    chosen = [
-        ChartSpec.model_validate(spec.model_dump(mode="json")).model_dump(mode="json")
-        for spec in select_charts(charts, known)
-    ]
+    # Validated again: the agent's titles went into specs copied without validation.
+    chosen = [ChartSpec.model_validate(c.model_dump()) for c in select_charts(charts, known)]
     if not chosen:
         raise SectionFailedError(
             "the charter chose no chart from the catalogue"
             + (f" (unknown keys: {', '.join(rejected)})" if rejected else "")
         )
-    payload = {"charts": chosen, "rejected_keys": rejected, "model": describe(agent.model)}
+    payload = ChartsPayload(charts=chosen, rejected_keys=rejected, model=describe(agent.model))
     message = f"{len(chosen)} charts chosen and titled"
-    return SectionResult(payload, usage, None, message)
+    return SectionResult(payload.model_dump(mode="json"), usage, None, message)

@@ -12,9 +12,10 @@ from agents import Agent, Model, RunContextWrapper, function_tool
 from alex.agents import facts
 from alex.agents.context import AgentContext, SectionFailedError, SectionResult
 from alex.agents.model import build_model, build_model_settings, describe
-from alex.agents.reporter import templates
+from alex.agents.reporter import offline_writer, templates
 from alex.agents.runner import run_narrative
 from alex.core.config import Settings
+from alex.payloads import ReportPayload
 
 KnowledgeSearch = Callable[[str, int], list[dict[str, Any]]]
 """`search(query, limit)` → insights as {"text": ..., "source": ...}."""
@@ -98,7 +99,7 @@ def build_reporter(
         tools=list(TOOLS),
         model=model
         or build_model(
-            write=templates.offline_write, plan=templates.offline_plan, settings=settings
+            write=offline_writer.offline_write, plan=offline_writer.offline_plan, settings=settings
         ),
         model_settings=build_model_settings(settings),
     )
@@ -107,15 +108,14 @@ def build_reporter(
 async def write_report(
     context: AgentContext, *, model: Model | None = None, settings: Settings | None = None
 ) -> SectionResult:
-    """Run the reporter; the report is stored with what grounding found in it."""
+    """Run the reporter; the report is stored (as a `ReportPayload`) with what grounding found
+    in it."""
     agent = build_reporter(model, settings)
     text, grounding, usage, _ = await run_narrative(agent, templates.TASK, context, settings)
     if not text:
         raise SectionFailedError("the reporter returned an empty report")
-    payload = {
-        "markdown": text,
-        "grounding": grounding.model_dump(),
-        "model": describe(agent.model),
-    }
+    payload = ReportPayload(markdown=text, grounding=grounding, model=describe(agent.model))
     words = len(text.split())
-    return SectionResult(payload, usage, grounding, f"Report written ({words} words)")
+    return SectionResult(
+        payload.model_dump(mode="json"), usage, grounding, f"Report written ({words} words)"
+    )

@@ -15,8 +15,10 @@ from alex.agents.model import build_model, build_model_settings, describe
 from alex.agents.retirement import templates
 from alex.agents.runner import run_narrative
 from alex.core.config import Settings
+from alex.core.format import money, pct
 from alex.finance.plan import project_retirement_for
 from alex.finance.retirement import RetirementProjection
+from alex.payloads import RetirementPayload, RetirementScenario, RetirementSummary
 
 MAX_SCENARIOS = 4
 
@@ -30,33 +32,9 @@ def project(inputs: AnalysisInputs, **overrides: Any) -> RetirementProjection:
 
 
 def _summary(inputs: AnalysisInputs, projection: RetirementProjection) -> dict[str, Any]:
-    p = projection
-    return {
-        "name": inputs.snapshot.user.display_name,
-        "current_age": p.inputs.current_age,
-        "retirement_age": p.retirement_age,
-        "planning_age": p.planning_age,
-        "years_until_retirement": p.inputs.years_until_retirement,
-        "starting_value": round(sum(p.inputs.portfolio_by_asset_class.values()), 2),
-        "annual_contribution": p.inputs.annual_contribution,
-        "target_income": p.inputs.target_income,
-        "success_pct": p.success_pct,
-        "success_standard_error_pct": p.success_standard_error_pct,
-        "success_target_pct": p.success_target_pct,
-        "success_definition": p.success_definition,
-        "sustainable_income": p.sustainable_income,
-        "sustainable_income_success_pct": p.sustainable_income_success_pct,
-        "median_wealth_at_retirement_real": p.median_wealth_at_retirement_real,
-        "median_wealth_at_planning_age_real": p.median_wealth_at_planning_age_real,
-        "depletion_pct_of_paths": p.depletion.pct_of_paths,
-        "depletion_median_age": p.depletion.median_age,
-        "expected_return_pct": p.expected_return_pct,
-        "volatility_pct": p.volatility_pct,
-        "inflation_pct": p.inputs.inflation_pct,
-        "paths": p.inputs.paths,
-        "seed": p.inputs.seed,
-        "notes": list(p.notes),
-    }
+    """A projection's figures as the tools return them and the payload stores them."""
+    name = inputs.snapshot.user.display_name
+    return RetirementSummary.of(projection, name).model_dump(mode="json")
 
 
 async def base_projection(inputs: AnalysisInputs) -> RetirementProjection:
@@ -70,9 +48,9 @@ async def base_projection(inputs: AnalysisInputs) -> RetirementProjection:
 
 
 async def _base(context: AgentContext) -> dict[str, Any]:
-    if "base" not in context.results:
+    """The base case's figures, as the tool answers them (computed on first use)."""
+    if "base_summary" not in context.results:
         projection = await base_projection(context.inputs)
-        context.results["base"] = projection.model_dump(mode="json")
         context.results["base_summary"] = _summary(context.inputs, projection)
     summary: dict[str, Any] = context.results["base_summary"]
     return summary
@@ -127,7 +105,7 @@ async def run_scenario(
         verb = "later" if retire_years_later > 0 else "earlier"
         parts.append(f"Retire {abs(retire_years_later)} years {verb}")
     if extra_annual_contribution:
-        parts.append(f"save ${extra_annual_contribution:,.0f} more a year")
+        parts.append(f"save {money(extra_annual_contribution)} more a year")
     label = " and ".join(parts) or "Current plan"
     summary = {
         **_summary(context.inputs, projection),
@@ -163,17 +141,20 @@ async def write_projection(
     agent = build_retirement(model, settings)
     text, grounding, usage, _ = await run_narrative(agent, templates.TASK, context, settings)
     base = await _base(context)
-    payload = {
-        "markdown": text,
-        "projection": context.results["base"],
-        "summary": base,
+    payload = RetirementPayload(
+        markdown=text,
+        projection=await base_projection(context.inputs),
+        summary=RetirementSummary.model_validate(base),
         # Tool calls run concurrently: store scenarios in a stable order.
-        "scenarios": sorted(
-            context.results.get("scenarios", []),
-            key=lambda s: (s["retire_years_later"], s["extra_annual_contribution"]),
-        ),
-        "grounding": grounding.model_dump(),
-        "model": describe(agent.model),
-    }
-    message = f"Projection done: {base['success_pct']:.1f}% chance of funding the target income"
-    return SectionResult(payload, usage, grounding, message)
+        scenarios=[
+            RetirementScenario.model_validate(s)
+            for s in sorted(
+                context.results.get("scenarios", []),
+                key=lambda s: (s["retire_years_later"], s["extra_annual_contribution"]),
+            )
+        ],
+        grounding=grounding,
+        model=describe(agent.model),
+    )
+    message = f"Projection done: {pct(base['success_pct'])} chance of funding the target income"
+    return SectionResult(payload.model_dump(mode="json"), usage, grounding, message)

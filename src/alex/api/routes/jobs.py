@@ -3,7 +3,7 @@ and its live events."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import select
@@ -25,7 +25,8 @@ from alex.core.errors import ValidationFailedError
 from alex.db import repository as repo
 from alex.db.models import Account, Job
 from alex.jobs.queue import EnqueueError
-from alex.schemas import JobEventRead, JobRead
+from alex.payloads import JobRead, SummaryPayload, read_summary
+from alex.schemas import JobEventRead
 
 router = APIRouter(prefix="/api", tags=["analysis"], dependencies=[WriteLimited])
 
@@ -34,20 +35,15 @@ router = APIRouter(prefix="/api", tags=["analysis"], dependencies=[WriteLimited]
 MAX_SEQ = 2**31 - 1
 
 
-def headline(summary: dict[str, Any] | None) -> str | None:
+def headline(summary: SummaryPayload | None) -> str | None:
     """A one-line preview for the jobs list: the executive summary's first sentence."""
-    text = (summary or {}).get("executive_summary")
-    if not isinstance(text, str) or not text.strip():
+    text = summary.executive_summary if summary else None
+    if not text or not text.strip():
         return None
     first = text.strip().split("\n", 1)[0]
     end = first.find(". ")
     first = first[: end + 1] if end != -1 else first
     return first if len(first) <= 300 else first[:299] + "…"
-
-
-def headline_figures(summary: dict[str, Any] | None) -> dict[str, Any] | None:
-    figures = (summary or {}).get("headline")
-    return figures if isinstance(figures, dict) else None
 
 
 @router.post(
@@ -95,6 +91,7 @@ def list_jobs(
 
 
 def _summary(job: Job) -> JobSummary:
+    summary = read_summary(job.summary_payload)
     return JobSummary(
         id=job.id,
         status=job.status,
@@ -103,8 +100,8 @@ def _summary(job: Job) -> JobSummary:
         started_at=job.started_at,
         completed_at=job.completed_at,
         error_message=job.error_message,
-        headline=headline(job.summary_payload),
-        headline_figures=headline_figures(job.summary_payload),
+        headline=headline(summary),
+        headline_figures=summary.headline if summary else None,
     )
 
 

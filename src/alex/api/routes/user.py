@@ -17,7 +17,8 @@ from alex.db import repository as repo
 from alex.db.models import Account
 from alex.db.seed import populate_demo_portfolio, seed_instruments
 from alex.db.types import utcnow
-from alex.schemas import JobEventRead, JobRead, UserRead, UserUpdate
+from alex.payloads import JobRead
+from alex.schemas import JobEventRead, UserRead, UserUpdate
 
 router = APIRouter(prefix="/api/user", tags=["user"], dependencies=[WriteLimited])
 
