@@ -16,8 +16,8 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import type { ChartSpec, FanPoint } from "@/lib/payloads";
-import { money, pct } from "@/lib/format";
+import { chartSeries, type BandPoint, type ChartSeries, type ChartSpec } from "@/lib/payloads";
+import { money, number, pct, pts } from "@/lib/format";
 
 export const PALETTE = [
   "#209DD7",
@@ -36,16 +36,12 @@ function colorFor(i: number, c?: string | null): string {
   return c || PALETTE[i % PALETTE.length];
 }
 
-function isPercent(unit: string | undefined): boolean {
-  return unit === "%" || unit === "percent" || unit === "pct";
-}
-
-function fmt(unit: string | undefined, v: number): string {
-  if (unit === "usd" || unit === "$" || unit === "currency")
-    return money(v, { compact: Math.abs(v) >= 100000 });
-  if (isPercent(unit)) return pct(v);
-  if (unit === "pp") return `${v.toFixed(1)} pp`;
-  return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toFixed(2);
+/** A value on a chart, formatted as everywhere else (lib/format.ts). */
+function fmt(unit: ChartSpec["unit"], v: number): string {
+  if (unit === "currency") return money(v, { compact: Math.abs(v) >= 100000 });
+  if (unit === "percent") return pct(v);
+  if (unit === "pp") return pts(v);
+  return number(v, Number.isInteger(v) ? 0 : 2);
 }
 
 /** Category tick that breaks multi-word labels onto two lines so narrow charts stay legible. */
@@ -80,11 +76,14 @@ const tooltipStyle = {
   fontSize: 12,
 };
 
+/** A chart as the API sends it; a donut may carry a label for its centre. */
+export type ChartViewSpec = ChartSpec & { centerLabel?: string; centerCaption?: string };
+
 /** One ChartSpec rendered by its type. */
-export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: number }) {
-  if (spec.bands?.length) {
-    const yRef = spec.referenceLines?.find((r) => r.axis === "y");
-    const xRef = spec.referenceLines?.find((r) => r.axis === "x");
+export function ChartView({ spec, height = 260 }: { spec: ChartViewSpec; height?: number }) {
+  if (spec.bands.length) {
+    const yRef = spec.reference_lines.find((r) => r.axis === "y");
+    const xRef = spec.reference_lines.find((r) => r.axis === "x");
     return (
       <FanChart
         points={spec.bands}
@@ -150,8 +149,9 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
                   />
                   <span className="min-w-0 flex-1 truncate text-slate-700">{d.name}</span>
                   <span className="num shrink-0 whitespace-nowrap font-semibold text-ink">
-                    {isPercent(unit) || !unit ? (
-                      pct(total ? (d.value / total) * 100 : 0)
+                    {unit === "percent" ? (
+                      // The share as computed by the engines, as the report shows it.
+                      pct(d.value)
                     ) : (
                       <>
                         {fmt(unit, d.value)}{" "}
@@ -171,7 +171,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
     case "bar":
     case "horizontal_bar": {
       const horizontal = spec.type === "horizontal_bar";
-      const series = spec.series?.length ? spec.series : null;
+      const series = chartSeries(spec);
       const h = horizontal ? Math.max(height, data.length * 34 + 40) : height;
       return (
         <>
@@ -258,9 +258,9 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
     }
     case "area":
     case "line": {
-      const series = spec.series?.length
-        ? spec.series
-        : [{ key: "value", name: spec.title, color: PALETTE[0] }];
+      const series: ChartSeries[] = chartSeries(spec) ?? [
+        { key: "value", name: spec.title, color: PALETTE[0] },
+      ];
       const Chart = spec.type === "area" ? AreaChart : LineChart;
       return (
         <ResponsiveContainer width="100%" height={height}>
@@ -307,13 +307,7 @@ export function ChartView({ spec, height = 260 }: { spec: ChartSpec; height?: nu
 
 /** Legend for multi-series bars; a series whose bars carry their own colours (e.g. red when
  *  outside the drift band) shows each of those colours. */
-function SeriesLegend({
-  spec,
-  series,
-}: {
-  spec: ChartSpec;
-  series: NonNullable<ChartSpec["series"]>;
-}) {
+function SeriesLegend({ spec, series }: { spec: ChartSpec; series: ChartSeries[] }) {
   const perDatum = [...new Set(spec.data.map((d) => d.color).filter((c): c is string => !!c))];
   return (
     <div className="mt-1 flex flex-wrap justify-center gap-4 text-xs text-slate-600">
@@ -344,14 +338,14 @@ export function FanChart({
   marker,
   height = 320,
 }: {
-  points: FanPoint[];
+  points: BandPoint[];
   target?: number | null;
   targetLabel?: string;
   marker?: { value: number; label: string };
   height?: number;
 }) {
   const data = points.map((p) => ({
-    x: p.x ?? p.label,
+    x: p.age,
     base: p.p10,
     outer1: p.p25 - p.p10,
     inner: p.p75 - p.p25,
@@ -516,7 +510,7 @@ export function Gauge({
     <div
       className="flex flex-col items-center"
       role="img"
-      aria-label={`${label}: ${v.toFixed(0)}%`}
+      aria-label={`${label}: ${pct(value)}`}
       data-testid="success-gauge"
     >
       <svg viewBox="0 0 200 115" className="w-full max-w-[190px] sm:max-w-[240px]">
@@ -540,9 +534,9 @@ export function Gauge({
           y="88"
           textAnchor="middle"
           className="num"
-          style={{ fontSize: 34, fontWeight: 800, fill: "#062147" }}
+          style={{ fontSize: 30, fontWeight: 800, fill: "#062147" }}
         >
-          {v.toFixed(0)}%
+          {pct(value)}
         </text>
       </svg>
       <p className="-mt-1 text-sm font-semibold text-ink">{label}</p>

@@ -1,6 +1,7 @@
 // What the Analysis page says about its own figures: the grounding claim and the what-if
 // deltas against the current plan.
-import type { DataQuality } from "./payloads";
+import { money, pts, rounded } from "./format";
+import { groundingStatus, type GroundingSummary } from "./payloads";
 
 export type Tone = "good" | "bad" | "neutral";
 
@@ -11,8 +12,9 @@ export interface GroundingClaim {
 
 /** The sentence under the report. "Every figure comes from Alex's calculations" is said only
  *  when the grounding check ran and matched every figure it checked. */
-export function groundingClaim(g: DataQuality["grounding"]): GroundingClaim {
-  if (g.status === "ok") {
+export function groundingClaim(g: GroundingSummary | null | undefined): GroundingClaim {
+  const status = groundingStatus(g);
+  if (g && status === "ok") {
     if (g.checked === 0)
       return {
         tone: "neutral",
@@ -20,13 +22,10 @@ export function groundingClaim(g: DataQuality["grounding"]): GroundingClaim {
       };
     return {
       tone: "good",
-      text:
-        g.checked !== null
-          ? `Every figure in this report comes from Alex's calculations on your data: the grounding check matched all ${g.checked}.`
-          : "Every figure in this report comes from Alex's calculations on your data.",
+      text: `Every figure in this report comes from Alex's calculations on your data: the grounding check matched all ${g.checked}.`,
     };
   }
-  if (g.status === "issues") {
+  if (g && status === "issues") {
     const n = g.unmatched.length;
     const which = n === 1 ? "1 figure" : n > 1 ? `${n} figures` : "Some figures";
     return {
@@ -45,23 +44,19 @@ export interface Delta {
   tone: Tone;
 }
 
-const MINUS = "\u2212";
-
-/** A scenario's change from the current plan, for a figure where more is better (success
- *  odds, sustainable income). Judged on the value as shown, so a change that rounds to zero
- *  is neither green nor red. */
-export function scenarioDelta(
-  value: number | null,
-  base: number | null,
-  kind: "points" | "money",
-): Delta | null {
-  if (value === null || base === null) return null;
-  const raw = value - base;
-  const shown = kind === "points" ? Number(raw.toFixed(1)) : Math.round(raw);
+/** A scenario's change from the current plan, for a figure where more is better: success odds
+ *  in percentage points ("+9.0 pts", the report's own figure), sustainable income in dollars.
+ *  Judged on the change as shown, so one that rounds to zero is neither green nor red. */
+export function scenarioDelta(change: number | null, kind: "points" | "money"): Delta | null {
+  if (change === null || !Number.isFinite(change)) return null;
+  const shown = rounded(change, kind === "points" ? 1 : 0) ?? 0;
   const tone: Tone = shown > 0 ? "good" : shown < 0 ? "bad" : "neutral";
-  const sign = shown > 0 ? "+" : shown < 0 ? MINUS : "±";
-  const size = Math.abs(shown);
-  const text =
-    kind === "points" ? `${sign}${size.toFixed(1)} pp` : `${sign}$${size.toLocaleString("en-US")}`;
+  const text = kind === "points" ? pts(change) : `${shown > 0 ? "+" : ""}${money(change)}`;
   return { text, tone };
+}
+
+/** The change of a scenario's figure from the base case's, free of float noise (to the cent). */
+export function difference(value: number | null, base: number | null): number | null {
+  if (value === null || base === null) return null;
+  return rounded(value - base, 2);
 }

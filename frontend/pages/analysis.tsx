@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { useRouter } from "next/router";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
@@ -14,10 +14,21 @@ import {
   Stat,
   Tabs,
 } from "@/components/ui";
-import { groundingClaim, scenarioDelta, type Delta, type Tone } from "@/lib/analysisView";
-import { dateTime, money, pct } from "@/lib/format";
+import {
+  difference,
+  groundingClaim,
+  scenarioDelta,
+  type Delta,
+  type Tone,
+} from "@/lib/analysisView";
+import { dateTime, money, number, pct, pts } from "@/lib/format";
 import { priceSourceLabel, shortDate } from "@/lib/holdings";
-import { readCharts, readDataQuality, readReportMarkdown, readRetirement } from "@/lib/payloads";
+import {
+  dataQualityIssues,
+  groundingStatus,
+  missingPriceSymbols,
+  type Headline,
+} from "@/lib/payloads";
 import type { Job, JobSummary } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
 
@@ -42,25 +53,48 @@ function DeltaNote({ delta }: { delta: Delta | null }) {
   );
 }
 
+/** The analysis in figures (the planner's headline), read as the report and the CLI say them. */
+function KeyFigures({ headline }: { headline: Headline }) {
+  const rows: [string, string, string][] = [
+    ["total", "Total value", money(headline.total_value)],
+    ["invested", "Invested", money(headline.invested)],
+    ["cash", "Cash", money(headline.cash)],
+    ["drift", "Largest drift", pts(headline.max_drift_pp, 1, { signed: false })],
+  ];
+  return (
+    <Card title="In figures">
+      <dl className="space-y-1.5 text-sm" data-testid="key-figures">
+        {rows.map(([key, name, value]) => (
+          <div key={key} className="flex justify-between gap-3">
+            <dt className="text-slate-600">{name}</dt>
+            <dd className="num font-semibold text-ink" data-figure={key}>
+              {value}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
+  );
+}
+
 function ReportBody({ job }: { job: Job }) {
   const router = useRouter();
   const initialTab = (typeof router.query.tab === "string" ? router.query.tab : "overview") as Tab;
   const [tab, setTab] = useState<Tab>(
     ["overview", "charts", "retirement", "quality"].includes(initialTab) ? initialTab : "overview",
   );
-  const report = useMemo(() => readReportMarkdown(job.report_payload), [job.report_payload]);
-  const charts = useMemo(() => readCharts(job.charts_payload), [job.charts_payload]);
-  const retirement = useMemo(
-    () => readRetirement(job.retirement_payload),
-    [job.retirement_payload],
-  );
-  const dq = useMemo(() => readDataQuality(job.summary_payload), [job.summary_payload]);
-  const claim = groundingClaim(dq.grounding);
-  const dqIssues =
-    dq.unclassified.length +
-    dq.missingPrices.length +
-    dq.stalePrices.length +
-    (dq.grounding.status === "issues" ? 1 : 0);
+  const report = job.report_payload?.markdown || null;
+  const charts = job.charts_payload?.charts ?? [];
+  const retirement = job.retirement_payload;
+  const plan = retirement?.summary ?? null; // the base case's figures
+  const bands = retirement?.projection?.wealth_bands_real ?? [];
+  const summary = job.summary_payload;
+  const dq = summary?.data_quality ?? null;
+  const grounding = summary?.grounding ?? null;
+  const status = groundingStatus(grounding);
+  const claim = groundingClaim(grounding);
+  const dqIssues = dataQualityIssues(summary);
+  const missingPrices = dq ? missingPriceSymbols(dq) : [];
 
   return (
     <>
@@ -87,7 +121,7 @@ function ReportBody({ job }: { job: Job }) {
         {tab === "overview" && (
           <div className="grid gap-6 lg:grid-cols-[1fr_300px]">
             <div className="space-y-6">
-              {dq.headline && (
+              {summary?.executive_summary && (
                 <div
                   className="rounded-2xl border border-ai/20 bg-gradient-to-br from-ai-50 to-white p-5"
                   data-testid="executive-summary"
@@ -95,7 +129,9 @@ function ReportBody({ job }: { job: Job }) {
                   <p className="mb-1 text-xs font-bold uppercase tracking-[0.14em] text-ai">
                     Executive summary
                   </p>
-                  <p className="text-[15px] leading-relaxed text-ink">{dq.headline}</p>
+                  <p className="text-[15px] leading-relaxed text-ink">
+                    {summary.executive_summary}
+                  </p>
                 </div>
               )}
               <Card>
@@ -107,20 +143,16 @@ function ReportBody({ job }: { job: Job }) {
               </Card>
             </div>
             <aside className="space-y-4">
-              {retirement?.successProbability !== null &&
-                retirement?.successProbability !== undefined && (
-                  <Card>
-                    <Gauge
-                      value={retirement.successProbability}
-                      label="Chance your plan lasts"
-                      sublabel={
-                        retirement.paths
-                          ? `${retirement.paths.toLocaleString()} simulated futures`
-                          : undefined
-                      }
-                    />
-                  </Card>
-                )}
+              {summary?.headline && <KeyFigures headline={summary.headline} />}
+              {plan && (
+                <Card>
+                  <Gauge
+                    value={plan.success_pct}
+                    label="Chance your plan lasts"
+                    sublabel={plan.paths ? `${number(plan.paths)} simulated futures` : undefined}
+                  />
+                </Card>
+              )}
               {charts[0] && (
                 <Card title={charts[0].title}>
                   <ChartView spec={charts[0]} height={220} />
@@ -130,7 +162,7 @@ function ReportBody({ job }: { job: Job }) {
                 <p
                   className={`text-xs ${claim.tone === "bad" ? "text-bad" : "text-slate-500"}`}
                   data-testid="grounding-claim"
-                  data-grounding={dq.grounding.status}
+                  data-grounding={status}
                 >
                   {claim.text} See{" "}
                   <button
@@ -169,31 +201,27 @@ function ReportBody({ job }: { job: Job }) {
             </EmptyState>
           ))}
         {tab === "retirement" &&
-          (retirement ? (
+          (retirement && plan ? (
             <div className="space-y-6" data-testid="retirement">
               <div className="grid gap-4 lg:grid-cols-[280px_1fr]">
                 <Card>
-                  {retirement.successProbability !== null ? (
-                    <Gauge
-                      value={retirement.successProbability}
-                      label="Probability of success"
-                      sublabel={[
-                        retirement.successStdError !== null
-                          ? `± ${retirement.successStdError.toFixed(1)} pts sampling error`
-                          : null,
-                        retirement.successTarget !== null
-                          ? `goal ${pct(retirement.successTarget, 0)}`
-                          : null,
-                      ]
-                        .filter(Boolean)
-                        .join(" · ")}
-                    />
-                  ) : (
-                    <p className="text-sm text-slate-500">No success probability.</p>
-                  )}
-                  {retirement.successDefinition && (
+                  <Gauge
+                    value={plan.success_pct}
+                    label="Probability of success"
+                    sublabel={[
+                      plan.success_standard_error_pct !== null
+                        ? `± ${pts(plan.success_standard_error_pct, 1, { signed: false })} sampling error`
+                        : null,
+                      plan.success_target_pct !== null
+                        ? `goal ${pct(plan.success_target_pct, 0)}`
+                        : null,
+                    ]
+                      .filter(Boolean)
+                      .join(" · ")}
+                  />
+                  {plan.success_definition && (
                     <p className="mt-3 text-center text-xs text-slate-500">
-                      {retirement.successDefinition}
+                      {plan.success_definition}
                     </p>
                   )}
                 </Card>
@@ -201,52 +229,46 @@ function ReportBody({ job }: { job: Job }) {
                   <Stat
                     label="Sustainable income"
                     value={
-                      <span data-testid="sustainable-income">
-                        {money(retirement.sustainableIncome)}
-                      </span>
+                      <span data-testid="sustainable-income">{money(plan.sustainable_income)}</span>
                     }
                     hint={
-                      retirement.sustainableIncomeRate !== null
-                        ? `a year, succeeds in ${pct(retirement.sustainableIncomeRate, 0)} of paths`
+                      plan.sustainable_income_success_pct !== null
+                        ? `a year, succeeds in ${pct(plan.sustainable_income_success_pct, 0)} of paths`
                         : "a year, today's money"
                     }
                     accent="#16a34a"
                   />
                   <Stat
                     label="Target income"
-                    value={money(retirement.targetIncome)}
-                    hint={
-                      retirement.retirementAge !== null
-                        ? `a year from age ${retirement.retirementAge}`
-                        : "a year, today's money"
-                    }
+                    value={money(plan.target_income)}
+                    hint={`a year from age ${plan.retirement_age}`}
                     accent="#FFB707"
                   />
                   <Stat
                     label="Median at retirement"
-                    value={money(retirement.medianAtRetirement, { compact: true })}
+                    value={money(plan.median_wealth_at_retirement_real, { compact: true })}
                     hint="today's money"
                     accent="#209DD7"
                   />
                   <Stat
                     label="Median at planning age"
-                    value={money(retirement.medianEndingWealth, { compact: true })}
+                    value={money(plan.median_wealth_at_planning_age_real, { compact: true })}
                     hint="today's money"
                     accent="#062147"
                   />
                   <Stat
                     label="Money runs out"
-                    value={retirement.depletionPct !== null ? pct(retirement.depletionPct) : "—"}
+                    value={pct(plan.depletion_pct_of_paths)}
                     hint={
-                      retirement.depletionMedianAge !== null
-                        ? `of paths, median age ${retirement.depletionMedianAge}`
+                      plan.depletion_median_age !== null
+                        ? `of paths, median age ${number(plan.depletion_median_age)}`
                         : "of paths"
                     }
                     accent="#dc2626"
                   />
                   <Stat
                     label="Simulations"
-                    value={retirement.paths !== null ? retirement.paths.toLocaleString() : "—"}
+                    value={number(plan.paths)}
                     hint="Monte Carlo market paths"
                     accent="#753991"
                   />
@@ -256,14 +278,10 @@ function ReportBody({ job }: { job: Job }) {
                 title="Projected wealth"
                 subtitle="Percentile bands across simulated market paths, in today's money"
               >
-                {retirement.bands.length ? (
+                {bands.length ? (
                   <FanChart
-                    points={retirement.bands}
-                    marker={
-                      retirement.retirementAge !== null
-                        ? { value: retirement.retirementAge, label: "Retirement" }
-                        : undefined
-                    }
+                    points={bands}
+                    marker={{ value: plan.retirement_age, label: "Retirement" }}
                   />
                 ) : (
                   <p className="text-sm text-slate-500">No projection bands in this analysis.</p>
@@ -283,32 +301,29 @@ function ReportBody({ job }: { job: Job }) {
                       <tbody>
                         <tr className="border-t border-slate-100 font-semibold">
                           <td className="px-5 py-3">Your current plan</td>
-                          <td className="num px-3 py-3 text-right">
-                            {pct(retirement.successProbability)}
-                          </td>
+                          <td className="num px-3 py-3 text-right">{pct(plan.success_pct)}</td>
                           <td className="num px-5 py-3 text-right">
-                            {money(retirement.sustainableIncome)}
+                            {money(plan.sustainable_income)}
                           </td>
                         </tr>
                         {retirement.scenarios.map((sc, i) => (
                           <tr key={i} className="border-t border-slate-100">
                             <td className="px-5 py-3">{sc.label}</td>
                             <td className="num px-3 py-3 text-right">
-                              {pct(sc.successPct)}
+                              {pct(sc.success_pct)}
                               <DeltaNote
                                 delta={scenarioDelta(
-                                  sc.successPct,
-                                  retirement.successProbability,
+                                  sc.success_change_pp ??
+                                    difference(sc.success_pct, plan.success_pct),
                                   "points",
                                 )}
                               />
                             </td>
                             <td className="num px-5 py-3 text-right">
-                              {money(sc.sustainableIncome)}
+                              {money(sc.sustainable_income)}
                               <DeltaNote
                                 delta={scenarioDelta(
-                                  sc.sustainableIncome,
-                                  retirement.sustainableIncome,
+                                  difference(sc.sustainable_income, plan.sustainable_income),
                                   "money",
                                 )}
                               />
@@ -328,10 +343,10 @@ function ReportBody({ job }: { job: Job }) {
                 ) : (
                   <div />
                 )}
-                {retirement.notes.length > 0 && (
+                {plan.notes.length > 0 && (
                   <Card title="Assumptions">
                     <ul className="list-disc space-y-1.5 pl-5 text-sm text-slate-600">
-                      {retirement.notes.map((n, i) => (
+                      {plan.notes.map((n, i) => (
                         <li key={i}>{n}</li>
                       ))}
                     </ul>
@@ -346,18 +361,25 @@ function ReportBody({ job }: { job: Job }) {
           ))}
         {tab === "quality" && (
           <div className="grid gap-6 md:grid-cols-2" data-testid="data-quality">
+            {!dq && (
+              <p className="text-sm text-slate-500 md:col-span-2">
+                This analysis recorded no data-quality report.
+              </p>
+            )}
             <Card title="Classification coverage">
-              {dq.coveragePct !== null ? (
+              {dq && dq.coverage_pct !== null ? (
                 <>
-                  <p className="num text-3xl font-extrabold text-ink">{pct(dq.coveragePct)}</p>
+                  {/* Two decimals, as the coverage statement beside it says it. */}
+                  <p className="num text-3xl font-extrabold text-ink">{pct(dq.coverage_pct, 2)}</p>
                   <div className="mt-2 h-2 overflow-hidden rounded-full bg-slate-100">
-                    <div className="h-full bg-good" style={{ width: `${dq.coveragePct}%` }} />
+                    <div className="h-full bg-good" style={{ width: `${dq.coverage_pct}%` }} />
                   </div>
                   <p className="mt-2 text-sm text-slate-600">
-                    {dq.coverageStatement ? (
+                    {dq.coverage_statement ? (
                       <>
                         of your valued holdings have a known breakdown. In full:{" "}
-                        <span data-testid="report-coverage-statement">{dq.coverageStatement}</span>.
+                        <span data-testid="report-coverage-statement">{dq.coverage_statement}</span>
+                        .
                       </>
                     ) : (
                       "of your portfolio's value has a known asset-class, region and sector breakdown."
@@ -373,24 +395,16 @@ function ReportBody({ job }: { job: Job }) {
               subtitle="Numbers in the narrative compared with the tool results"
             >
               <div className="flex items-center gap-2">
-                <Badge
-                  tone={
-                    dq.grounding.status === "ok"
-                      ? "good"
-                      : dq.grounding.status === "issues"
-                        ? "bad"
-                        : "slate"
-                  }
-                >
-                  {dq.grounding.status === "ok"
+                <Badge tone={status === "ok" ? "good" : status === "issues" ? "bad" : "slate"}>
+                  {status === "ok"
                     ? "All figures grounded"
-                    : dq.grounding.status === "issues"
+                    : status === "issues"
                       ? "Unmatched figures"
                       : "Not reported"}
                 </Badge>
-                {dq.grounding.checked !== null && (
+                {grounding && (
                   <span className="text-xs text-slate-500">
-                    {dq.grounding.matched ?? "?"} of {dq.grounding.checked} figures matched
+                    {grounding.matched} of {grounding.checked} figures matched
                   </span>
                 )}
               </div>
@@ -398,19 +412,19 @@ function ReportBody({ job }: { job: Job }) {
                 Every number in the written report is compared with the results of the tools the
                 agents called. A figure without a source is listed here.
               </p>
-              {dq.grounding.unmatched.length > 0 && (
+              {grounding && grounding.unmatched.length > 0 && (
                 <ul className="mt-3 list-disc space-y-1 pl-5 text-sm text-slate-700">
-                  {dq.grounding.unmatched.map((u, i) => (
+                  {grounding.unmatched.map((u, i) => (
                     <li key={i}>{u}</li>
                   ))}
                 </ul>
               )}
             </Card>
             <Card title="Unclassified instruments">
-              {dq.unclassified.length ? (
+              {dq?.unclassified_symbols.length ? (
                 <>
                   <div className="flex flex-wrap gap-2">
-                    {dq.unclassified.map((s) => (
+                    {dq.unclassified_symbols.map((s) => (
                       <Badge key={s} tone="accent">
                         {s}
                       </Badge>
@@ -432,9 +446,9 @@ function ReportBody({ job }: { job: Job }) {
               )}
             </Card>
             <Card title="Missing prices">
-              {dq.missingPrices.length ? (
+              {missingPrices.length ? (
                 <div className="flex flex-wrap gap-2">
-                  {dq.missingPrices.map((s) => (
+                  {missingPrices.map((s) => (
                     <Badge key={s} tone="bad">
                       {s}
                     </Badge>
@@ -443,7 +457,7 @@ function ReportBody({ job }: { job: Job }) {
               ) : (
                 <p className="text-sm text-slate-600">None — every position is priced.</p>
               )}
-              {dq.missingPrices.length > 0 && (
+              {missingPrices.length > 0 && (
                 <p className="mt-3 text-sm text-slate-600">
                   These positions are left out of every total; Alex never guesses a price.{" "}
                   <Link
@@ -457,16 +471,16 @@ function ReportBody({ job }: { job: Job }) {
               )}
             </Card>
             <Card title="Stale prices" className="md:col-span-2">
-              {dq.stalePrices.length ? (
+              {dq?.stale_prices.length ? (
                 <ul className="space-y-1.5 text-sm" data-testid="report-stale-prices">
-                  {dq.stalePrices.map((q) => (
+                  {dq.stale_prices.map((q) => (
                     <li key={q.symbol} className="flex flex-wrap items-baseline gap-x-2">
                       <span className="font-mono font-semibold text-ink">{q.symbol}</span>
                       <Badge tone={q.reason === "refresh_failed" ? "bad" : "accent"}>
                         {q.reason === "refresh_failed" ? "refresh failed" : "old"}
                       </Badge>
                       <span className="text-slate-600">
-                        {[priceSourceLabel(q.source), q.asOf ? shortDate(q.asOf) : null]
+                        {[priceSourceLabel(q.source), q.as_of ? shortDate(q.as_of) : null]
                           .filter(Boolean)
                           .join(", ")}
                         {q.detail ? ` — ${q.detail}` : ""}
@@ -479,7 +493,7 @@ function ReportBody({ job }: { job: Job }) {
                   None — every price used was recent when this analysis ran.
                 </p>
               )}
-              {dq.stalePrices.length > 0 && (
+              {dq && dq.stale_prices.length > 0 && (
                 <p className="mt-3 text-sm text-slate-600">
                   Counted at these prices, which may be out of date.{" "}
                   <Link
@@ -492,7 +506,7 @@ function ReportBody({ job }: { job: Job }) {
                 </p>
               )}
             </Card>
-            {dq.notes.length > 0 && (
+            {dq && dq.notes.length > 0 && (
               <Card title="Notes" className="md:col-span-2">
                 <ul className="list-disc space-y-1 pl-5 text-sm">
                   {dq.notes.map((n, i) => (

@@ -19,9 +19,8 @@ import {
   Stat,
 } from "@/components/ui";
 import { api, ApiError } from "@/lib/api";
-import { dateTime, label, money, num, pct, signedPct } from "@/lib/format";
+import { dateTime, label, money, num, pct, pts } from "@/lib/format";
 import { splitStatement } from "@/lib/holdings";
-import { readChart } from "@/lib/payloads";
 import { startFailure, whatToAdd } from "@/lib/runAnalysis";
 import type { Account, JobCreated, JobSummary, PortfolioView, User } from "@/lib/types";
 import { useApi } from "@/lib/useApi";
@@ -201,11 +200,11 @@ export default function Dashboard() {
   const leftOutCounts = dq
     ? { unpriced: dq.unvalued_holdings, stale: dq.stale_prices.length }
     : { unpriced: totals.unpriced, stale: totals.stale };
-  const donutSpec = charts?.asset_class_donut ? readChart(charts.asset_class_donut) : null;
+  const donutSpec = charts?.asset_class_donut ?? null;
   const donut = donutSpec
     ? { ...donutSpec, centerLabel: money(total, { compact: true }), centerCaption: "total" }
     : null;
-  const driftChart = charts?.asset_class_drift ? readChart(charts.asset_class_drift) : null;
+  const driftChart = charts?.asset_class_drift ?? null;
   const driftRows = analysis?.drift.asset_class ?? [];
   const rebalance = analysis?.rebalance;
 
@@ -362,16 +361,16 @@ export default function Dashboard() {
                         <span
                           className={`num font-semibold ${d.breach ? "text-bad" : "text-slate-700"}`}
                         >
-                          {signedPct(d.drift_pp)} pts
+                          {pts(d.drift_pp)}
                         </span>
                       </li>
                     ))}
                 </ul>
                 {rebalance?.needed && (
                   <p className="mt-3 rounded-lg bg-brand-50 px-3 py-2 text-xs text-ink-700">
-                    Drift exceeds your {rebalance.threshold_pp} pt band: {rebalance.trades.length}{" "}
-                    suggested trade(s), mostly inside tax-advantaged accounts. Run an analysis for
-                    the full plan.
+                    Drift exceeds your band of {pts(rebalance.threshold_pp, 1, { signed: false })}:{" "}
+                    {rebalance.trades.length} suggested trade(s), mostly inside tax-advantaged
+                    accounts. Run an analysis for the full plan.
                   </p>
                 )}
               </>

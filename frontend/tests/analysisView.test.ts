@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { groundingClaim, scenarioDelta } from "@/lib/analysisView";
-import { readDataQuality, readRetirement } from "@/lib/payloads";
-// A real job recorded from `alex serve` with the offline analyst on the demo portfolio.
-import job from "./fixtures/job.json";
+import { difference, groundingClaim, scenarioDelta } from "@/lib/analysisView";
+import type { GroundingSummary } from "@/lib/payloads";
+import type { Job } from "@/lib/types";
+// What the API sends for a demo analysis recorded with the offline analyst.
+import recorded from "./fixtures/job.json";
 
+const job = recorded as unknown as Job;
 const CLAIM = "Every figure in this report comes from Alex's calculations";
+
+function grounding(over: Partial<GroundingSummary>): GroundingSummary {
+  return { grounded: true, checked: 12, matched: 12, unmatched: [], by_section: {}, ...over };
+}
 
 describe("groundingClaim", () => {
   it("makes the claim for a recorded job whose check passed", () => {
-    const g = readDataQuality(job.summary_payload).grounding;
-    expect(g.status).toBe("ok");
+    const g = job.summary_payload!.grounding!;
     const claim = groundingClaim(g);
     expect(claim.tone).toBe("good");
     expect(claim.text).toContain(CLAIM);
@@ -17,9 +22,7 @@ describe("groundingClaim", () => {
   });
 
   it("never makes it when figures were unmatched", () => {
-    const g = readDataQuality({
-      grounding: { grounded: false, checked: 12, matched: 10, unmatched: ["$9,999", "71.2%"] },
-    }).grounding;
+    const g = grounding({ grounded: false, matched: 10, unmatched: ["$9,999", "71.2%"] });
     const claim = groundingClaim(g);
     expect(claim.tone).toBe("bad");
     expect(claim.text).not.toContain(CLAIM);
@@ -31,14 +34,11 @@ describe("groundingClaim", () => {
   });
 
   it("never makes it when no check was recorded or nothing was checked", () => {
-    const none = groundingClaim(readDataQuality({ executive_summary: "x" }).grounding);
+    const none = groundingClaim(null);
     expect(none.tone).toBe("neutral");
     expect(none.text).not.toContain(CLAIM);
     expect(none.text).toMatch(/no grounding check/);
-    const empty = groundingClaim(
-      readDataQuality({ grounding: { grounded: true, checked: 0, matched: 0, unmatched: [] } })
-        .grounding,
-    );
+    const empty = groundingClaim(grounding({ checked: 0, matched: 0 }));
     expect(empty.tone).toBe("neutral");
     expect(empty.text).not.toContain(CLAIM);
   });
@@ -46,38 +46,42 @@ describe("groundingClaim", () => {
 
 describe("scenarioDelta", () => {
   it("is green only when the scenario improves on the current plan", () => {
-    expect(scenarioDelta(64.2, 56.7, "points")).toEqual({ text: "+7.5 pp", tone: "good" });
-    expect(scenarioDelta(50.1, 56.7, "points")).toEqual({ text: "\u22126.6 pp", tone: "bad" });
-    expect(scenarioDelta(52000, 43330.3, "money")).toEqual({ text: "+$8,670", tone: "good" });
-    expect(scenarioDelta(40000, 43330.3, "money")).toEqual({ text: "\u2212$3,330", tone: "bad" });
+    expect(scenarioDelta(7.5, "points")).toEqual({ text: "+7.5 pts", tone: "good" });
+    expect(scenarioDelta(-6.6, "points")).toEqual({ text: "\u22126.6 pts", tone: "bad" });
+    expect(scenarioDelta(8669.7, "money")).toEqual({ text: "+$8,670", tone: "good" });
+    expect(scenarioDelta(-3330.3, "money")).toEqual({ text: "\u2212$3,330", tone: "bad" });
   });
 
   it("is neutral when the change rounds to nothing as shown", () => {
-    expect(scenarioDelta(56.72, 56.69, "points")).toEqual({ text: "±0.0 pp", tone: "neutral" });
-    expect(scenarioDelta(56.66, 56.69, "points")).toEqual({ text: "±0.0 pp", tone: "neutral" });
-    expect(scenarioDelta(100, 100, "points")?.tone).toBe("neutral");
-    expect(scenarioDelta(43330.4, 43330.3, "money")).toEqual({ text: "±$0", tone: "neutral" });
+    expect(scenarioDelta(0.03, "points")).toEqual({ text: "0.0 pts", tone: "neutral" });
+    expect(scenarioDelta(-0.03, "points")).toEqual({ text: "0.0 pts", tone: "neutral" });
+    expect(scenarioDelta(0, "points")?.tone).toBe("neutral");
+    expect(scenarioDelta(difference(43330.4, 43330.3), "money")).toEqual({
+      text: "$0",
+      tone: "neutral",
+    });
   });
 
   it("has nothing to say without both figures", () => {
-    expect(scenarioDelta(null, 56.7, "points")).toBeNull();
-    expect(scenarioDelta(60, null, "money")).toBeNull();
+    expect(scenarioDelta(null, "points")).toBeNull();
+    expect(difference(60, null)).toBeNull();
   });
 
   it("marks the recorded job's what-ifs (retire later, save more) as improvements", () => {
-    const r = readRetirement(job.retirement_payload)!;
+    const r = job.retirement_payload!;
     expect(r.scenarios).toHaveLength(2);
     const shown = r.scenarios.map((sc) => [
-      scenarioDelta(sc.successPct, r.successProbability, "points"),
-      scenarioDelta(sc.sustainableIncome, r.sustainableIncome, "money"),
+      scenarioDelta(sc.success_change_pp, "points"),
+      scenarioDelta(difference(sc.sustainable_income, r.summary.sustainable_income), "money"),
     ]);
+    // The points are the report's own figures (success_change_pp), so they read the same.
     expect(shown).toEqual([
       [
-        { text: "+9.0 pp", tone: "good" },
+        { text: "+9.0 pts", tone: "good" },
         { text: "+$6,115", tone: "good" },
       ],
       [
-        { text: "+6.9 pp", tone: "good" },
+        { text: "+6.9 pts", tone: "good" },
         { text: "+$5,272", tone: "good" },
       ],
     ]);
