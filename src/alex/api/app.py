@@ -21,6 +21,7 @@ from alex.api.ratelimit import SlidingWindowLimiter
 from alex.api.routes import (
     accounts,
     auth,
+    exports,
     health,
     imports,
     instruments,
@@ -121,6 +122,7 @@ def create_app(
         imports.router,
         instruments.router,
         jobs.router,
+        exports.router,
         portfolio.router,
     ):
         app.include_router(router)
