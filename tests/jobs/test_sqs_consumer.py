@@ -148,8 +148,10 @@ def test_unreachable_endpoint_is_retried_with_backoff_until_it_answers(
     pauses: list[float] = []
     now = [0.0]
 
-    async def runner(job: uuid.UUID, *, engine: Engine | None = None) -> None:
-        await recorder(job, engine=engine)
+    async def runner(
+        job: uuid.UUID, *, engine: Engine | None = None, lease_owner: str | None = None
+    ) -> None:
+        await recorder(job, engine=engine, lease_owner=lease_owner)
         stop.set()
 
     def pause(_stop: threading.Event, seconds: float) -> None:

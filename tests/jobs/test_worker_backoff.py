@@ -33,8 +33,10 @@ async def test_database_outage_backs_off_then_recovers(
     stop = threading.Event()
     recorder = Recorder()
 
-    async def runner(job: uuid.UUID, *, engine: Engine | None = None) -> None:
-        await recorder(job, engine=engine)
+    async def runner(
+        job: uuid.UUID, *, engine: Engine | None = None, lease_owner: str | None = None
+    ) -> None:
+        await recorder(job, engine=engine, lease_owner=lease_owner)
         stop.set()
 
     async def pause(_stop: threading.Event, seconds: float) -> None:

@@ -6,6 +6,7 @@ sees it the moment it is recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -16,6 +17,7 @@ from typing import Any
 
 from agents import Agent, ItemHelpers, ModelResponse, RunContextWrapper, RunHooks, Tool, Usage
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from alex.db import repository as repo
 from alex.db.session import session_scope
@@ -46,14 +48,24 @@ class UsageReport:
 
 
 class EventRecorder:
-    """Appends job events for one job; optionally tells a listener (the CLI streams them)."""
+    """Appends job events for one job; optionally tells a listener (the CLI streams them).
+
+    With `lease_owner` (the worker that claimed the job), an event is written only while that
+    worker still holds the job: one that lost it to another gets `LeaseLostError` instead.
+    From async code use `arecord`, which keeps the database write off the event loop."""
 
     def __init__(
-        self, engine: Engine, job_id: uuid.UUID, *, listener: EventListener | None = None
+        self,
+        engine: Engine,
+        job_id: uuid.UUID,
+        *,
+        listener: EventListener | None = None,
+        lease_owner: str | None = None,
     ) -> None:
         self.engine = engine
         self.job_id = job_id
         self.listener = listener
+        self.lease_owner = lease_owner
 
     def record(
         self,
@@ -64,6 +76,34 @@ class EventRecorder:
         data: dict[str, Any] | None = None,
         usage: UsageReport | None = None,
     ) -> JobEventRead:
+        with session_scope(self.engine) as session:
+            read = self.append(session, agent, kind, message, data=data, usage=usage)
+        self.announce(read)
+        return read
+
+    async def arecord(
+        self,
+        agent: AgentName,
+        kind: EventKind,
+        message: str,
+        *,
+        data: dict[str, Any] | None = None,
+        usage: UsageReport | None = None,
+    ) -> JobEventRead:
+        return await asyncio.to_thread(self.record, agent, kind, message, data=data, usage=usage)
+
+    def append(
+        self,
+        session: Session,
+        agent: AgentName,
+        kind: EventKind,
+        message: str,
+        *,
+        data: dict[str, Any] | None = None,
+        usage: UsageReport | None = None,
+    ) -> JobEventRead:
+        """Add the event to `session`'s transaction (so it commits with the job's own change,
+        e.g. its completion); call `announce` once that transaction has committed."""
         if len(message) > _MAX_MESSAGE:
             message = message[: _MAX_MESSAGE - 1] + "…"
         payload = dict(data or {})
@@ -78,15 +118,19 @@ class EventRecorder:
             tokens_out=usage.tokens_out if usage else 0,
             cost_usd=(usage.cost_usd or Decimal("0")) if usage else Decimal("0"),
         )
-        with session_scope(self.engine) as session:
-            row = repo.append_event(session, self.job_id, event)
-            read = JobEventRead.model_validate(row)
+        row = repo.append_event(session, self.job_id, event, lease_owner=self.lease_owner)
+        return JobEventRead.model_validate(row)
+
+    def announce(self, event: JobEventRead) -> None:
         logger.debug(
-            "%s %s: %s", agent, kind, message, extra={"job_id": str(self.job_id), "agent": agent}
+            "%s %s: %s",
+            event.agent,
+            event.kind,
+            event.message,
+            extra={"job_id": str(self.job_id), "agent": event.agent},
         )
         if self.listener is not None:
-            self.listener(read)
-        return read
+            self.listener(event)
 
 
 @dataclass(frozen=True)
@@ -125,7 +169,7 @@ class EventHooks(RunHooks[Any]):
         self, context: RunContextWrapper[Any], agent: Agent[Any], tool: Tool
     ) -> None:
         arguments = getattr(context, "tool_arguments", None)
-        self.recorder.record(
+        await self.recorder.arecord(
             self.agent,
             "tool",
             f"Using {tool.name}",

@@ -982,6 +982,29 @@ def create_job(
     return job
 
 
+class LeaseLostError(Exception):
+    """Another worker has taken this job over (ours stalled past its lease): whatever this one
+    still wanted to write to the job is refused, so two attempts never write over each other."""
+
+
+def lock_job(session: Session, job_id: uuid.UUID, lease_owner: str | None) -> Job:
+    """The job, for writing in this transaction on behalf of `lease_owner` (None: a caller that
+    runs the job outside any queue, e.g. `alex analyze`). The check is a write, `UPDATE … WHERE
+    lease_owner = :me`, so it also locks the row (PostgreSQL) or the database (SQLite) until
+    commit: a claim by another worker lands wholly before this transaction or wholly after."""
+    if lease_owner is not None:
+        held = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.lease_owner == lease_owner)
+            .values(lease_owner=lease_owner)
+            .execution_options(synchronize_session=False)
+        )
+        if held.rowcount != 1:  # type: ignore[attr-defined]
+            require_job(session, job_id)  # a missing job says so
+            raise LeaseLostError(f"job {job_id} is no longer leased to {lease_owner}")
+    return require_job(session, job_id)
+
+
 def get_job(session: Session, job_id: uuid.UUID) -> Job | None:
     return session.get(Job, job_id)
 
@@ -1034,12 +1057,21 @@ def oldest_job_since(session: Session, user_id: str, since: datetime) -> datetim
     return value
 
 
-def append_event(session: Session, job_id: uuid.UUID, event: JobEventCreate) -> JobEvent:
-    """Append an event with the next per-job sequence number.
+def append_event(
+    session: Session,
+    job_id: uuid.UUID,
+    event: JobEventCreate,
+    *,
+    lease_owner: str | None = None,
+) -> JobEvent:
+    """Append an event with the next per-job sequence number; with `lease_owner`, only while
+    that worker still holds the job (`lock_job`).
 
     The unique (job_id, seq) constraint makes concurrent writers collide instead of
     interleaving; the loser retries with a fresh max. Because seq n+1 can only be taken once
     seq n is visible, a reader polling `after=n` never skips an event."""
+    if lease_owner is not None:
+        lock_job(session, job_id, lease_owner)
     for _ in range(20):
         next_seq = (
             session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id)) or 0

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE = ("pending", "running")
 LEASE_EXPIRED_REASON = "the worker running it stopped responding (lease expired)"
+STOPPED_REASON = "the previous attempt stopped before finishing (worker crashed or lease expired)"
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,39 @@ def give_up_reason(attempts: int, last_error: str | None) -> str:
     return f"gave up after {attempts} attempts: {last_error or LEASE_EXPIRED_REASON}"
 
 
+def retry_reason(last_error: str | None) -> str:
+    """Why attempt n > 1 is running, in plain words: the crash the last attempt recorded, or
+    (no error recorded: its process died, or it hung until its lease ran out) that it stopped."""
+    if last_error:
+        return f"the previous attempt failed ({last_error.splitlines()[0][:300]})"
+    return STOPPED_REASON
+
+
+def _announce_retry(session: Session, job: Job, attempt: int, max_attempts: int) -> None:
+    """Tell the job's timeline that this is a retry, before the new attempt's own events (which
+    repeat the first attempt's "started" ones)."""
+    reason = retry_reason(job.error_message)
+    repo.append_event(
+        session,
+        job.id,
+        JobEventCreate(
+            agent="planner",
+            kind="progress",
+            message=f"Attempt {attempt} of {max_attempts} — {reason}",
+            data={"attempt": attempt, "max_attempts": max_attempts, "reason": reason},
+        ),
+    )
+
+
 def _try_claim(
-    session: Session, job: Job, owner: str, lease_seconds: float, max_attempts: int
+    session: Session,
+    job: Job,
+    owner: str,
+    lease_seconds: float,
+    max_attempts: int,
+    now: datetime,
 ) -> ClaimOutcome:
     """Claim `job` (already read in `session`) if it is still what we read."""
-    now = utcnow()
     if job.attempts >= max_attempts:
         reason = give_up_reason(job.attempts, job.error_message)
         result = session.execute(
@@ -81,9 +110,10 @@ def _try_claim(
         )
         log.warning("job failed: attempts used up", extra={"job_id": str(job.id)})
         return ClaimOutcome.GAVE_UP
+    attempts = job.attempts
     result = session.execute(
         update(Job)
-        .where(Job.id == job.id, Job.attempts == job.attempts, _claimable(now))
+        .where(Job.id == job.id, Job.attempts == attempts, _claimable(now))
         .values(
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -91,19 +121,30 @@ def _try_claim(
         )
         .execution_options(synchronize_session=False)
     )
-    return ClaimOutcome.CLAIMED if result.rowcount == 1 else ClaimOutcome.BUSY  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return ClaimOutcome.BUSY
+    if attempts > 0:
+        _announce_retry(session, job, attempts + 1, max_attempts)
+    return ClaimOutcome.CLAIMED
 
 
 def claim_next(
-    engine: Engine, owner: str, *, lease_seconds: float, max_attempts: int
+    engine: Engine,
+    owner: str,
+    *,
+    lease_seconds: float,
+    max_attempts: int,
+    now: datetime | None = None,
 ) -> Claim | None:
     """Claim the oldest claimable job, or return None when there is none. Jobs found to have
-    used up their attempts are failed on the way."""
+    used up their attempts are failed on the way. `now` (default: the clock) is when the claim
+    happens: leases expiring before it are over."""
     for _ in range(10):
+        at = now or utcnow()
         with session_scope(engine) as session:
             job = session.scalars(
                 select(Job)
-                .where(_claimable(utcnow()))
+                .where(_claimable(at))
                 .order_by(Job.created_at)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -111,7 +152,7 @@ def claim_next(
             if job is None:
                 return None
             attempt = job.attempts + 1
-            outcome = _try_claim(session, job, owner, lease_seconds, max_attempts)
+            outcome = _try_claim(session, job, owner, lease_seconds, max_attempts, at)
             if outcome is ClaimOutcome.CLAIMED:
                 return Claim(job.id, owner, attempt)
         # Lost a race or gave a job up: look again.
@@ -119,7 +160,13 @@ def claim_next(
 
 
 def claim_job(
-    engine: Engine, job_id: uuid.UUID, owner: str, *, lease_seconds: float, max_attempts: int
+    engine: Engine,
+    job_id: uuid.UUID,
+    owner: str,
+    *,
+    lease_seconds: float,
+    max_attempts: int,
+    now: datetime | None = None,
 ) -> tuple[ClaimOutcome, Claim | None]:
     """Claim one named job (the SQS consumer's path)."""
     with session_scope(engine) as session:
@@ -128,22 +175,24 @@ def claim_job(
             return ClaimOutcome.MISSING, None
         if job.status not in ACTIVE:
             return ClaimOutcome.FINISHED, None
-        now = utcnow()
+        now = now or utcnow()
         if job.lease_expires_at is not None and job.lease_expires_at >= now:
             return ClaimOutcome.BUSY, None
         attempt = job.attempts + 1
-        outcome = _try_claim(session, job, owner, lease_seconds, max_attempts)
+        outcome = _try_claim(session, job, owner, lease_seconds, max_attempts, now)
         return outcome, Claim(job.id, owner, attempt) if outcome is ClaimOutcome.CLAIMED else None
 
 
-def renew_lease(engine: Engine, claim: Claim, *, lease_seconds: float) -> bool:
+def renew_lease(
+    engine: Engine, claim: Claim, *, lease_seconds: float, now: datetime | None = None
+) -> bool:
     """Extend our lease. False only when another worker has taken the job over (we stalled
     past the lease's expiry); a job that finished meanwhile counts as still ours."""
     with session_scope(engine) as session:
         result = session.execute(
             update(Job)
             .where(Job.id == claim.job_id, Job.lease_owner == claim.owner, Job.status.in_(ACTIVE))
-            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+            .values(lease_expires_at=(now or utcnow()) + timedelta(seconds=lease_seconds))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -167,7 +216,12 @@ def release(engine: Engine, claim: Claim) -> None:
 
 
 def record_failed_attempt(
-    engine: Engine, claim: Claim, error: str, *, retry_after_seconds: float
+    engine: Engine,
+    claim: Claim,
+    error: str,
+    *,
+    retry_after_seconds: float,
+    now: datetime | None = None,
 ) -> None:
     """An attempt crashed: keep the error for the give-up message and let the job be claimed
     again after a backoff (the lease's expiry doubles as 'not before')."""
@@ -179,7 +233,7 @@ def record_failed_attempt(
             .values(
                 error_message=message,
                 lease_owner=None,
-                lease_expires_at=utcnow() + timedelta(seconds=retry_after_seconds),
+                lease_expires_at=(now or utcnow()) + timedelta(seconds=retry_after_seconds),
             )
             .execution_options(synchronize_session=False)
         )

@@ -11,7 +11,9 @@ from typing import Protocol, runtime_checkable
 from alex.core.heap import freeze_startup_heap
 
 JobRunner = Callable[..., Awaitable[None]]
-"""`runner(job_id, *, engine=...)`: run the job to completed/failed; raise on a crash."""
+"""`runner(job_id, *, engine, lease_owner)`: run the job to completed/failed; raise on a crash.
+Every write it makes to the job must be conditional on `lease_owner` still holding the job
+(`repository.lock_job`), so a worker that lost its lease cannot overwrite its successor."""
 
 
 @runtime_checkable

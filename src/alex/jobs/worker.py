@@ -12,12 +12,15 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alex.core.config import Settings
 from alex.core.metrics import JOB_ATTEMPT_SECONDS, JOB_ATTEMPTS
+from alex.db.repository import LeaseLostError
+from alex.db.types import utcnow
 from alex.jobs import leases
 from alex.jobs.leases import Claim
 from alex.jobs.runner import JobRunner
@@ -35,6 +38,12 @@ class JobTimeoutError(Exception):
 MAX_BACKOFF_SECONDS = 30.0
 
 Pause = Callable[[threading.Event, float], Awaitable[None]]
+HeartbeatWait = Callable[[threading.Event, float], bool]
+"""`wait(halt, interval)` before each lease renewal; True when the heartbeat should stop."""
+
+
+def wait_interval(halt: threading.Event, interval: float) -> bool:
+    return halt.wait(interval)
 
 
 async def pause_unless_stopped(stop: threading.Event, seconds: float) -> None:
@@ -122,8 +131,14 @@ class Worker:
         pause: Pause = pause_unless_stopped,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        wall_clock: Callable[[], datetime] = utcnow,
+        heartbeat_wait: HeartbeatWait = wait_interval,
     ) -> None:
+        """`clock` times backoff; `wall_clock` is the time leases are granted and judged by;
+        `heartbeat_wait` paces lease renewals. Tests drive all three."""
         self.engine = engine
+        self.wall_clock = wall_clock
+        self.heartbeat_wait = heartbeat_wait
         self.runner = runner
         self.name = name or worker_name()
         self.lease_seconds = settings.job_lease_seconds
@@ -163,6 +178,7 @@ class Worker:
             self.name,
             lease_seconds=self.lease_seconds,
             max_attempts=self.max_attempts,
+            now=self.wall_clock(),
         )
         if claim is None:
             return False
@@ -188,6 +204,11 @@ class Worker:
                 return False
             outcome = "cancelled"
             raise
+        except LeaseLostError:
+            # Found out by a refused write before the heartbeat noticed: same ending.
+            outcome = "lease_lost"
+            log.error("lease lost to another worker; its writes were refused", extra=extra)
+            return False
         except Exception as exc:
             outcome = "timed_out" if isinstance(exc, JobTimeoutError) else "crashed"
             error = f"{type(exc).__name__}: {exc}"
@@ -210,7 +231,7 @@ class Worker:
         deadline = asyncio.timeout(self.timeout_seconds)
         try:
             async with deadline:
-                await self.runner(claim.job_id, engine=self.engine)
+                await self.runner(claim.job_id, engine=self.engine, lease_owner=claim.owner)
         except TimeoutError:
             if not deadline.expired():  # the job's own timeout (a model call, say): a crash
                 raise
@@ -223,7 +244,9 @@ class Worker:
             leases.fail_claimed(self.engine, claim, leases.give_up_reason(claim.attempt, error))
         else:
             backoff = min(self.poll_seconds * 2 ** (claim.attempt - 1), 60.0)
-            leases.record_failed_attempt(self.engine, claim, error, retry_after_seconds=backoff)
+            leases.record_failed_attempt(
+                self.engine, claim, error, retry_after_seconds=backoff, now=self.wall_clock()
+            )
 
 
 def _idle(stop: threading.Event, wake: threading.Event | None, timeout: float) -> None:
@@ -255,22 +278,30 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = max(self.worker.lease_seconds / 3, 0.05)
-        while not self._halt.wait(interval):
-            try:
-                ours = leases.renew_lease(
-                    self.worker.engine, self.claim, lease_seconds=self.worker.lease_seconds
-                )
-            except Exception as exc:
-                log.warning(
-                    "lease renewal failed; retrying: %s",
-                    first_line(exc),
-                    extra={"job_id": str(self.claim.job_id)},
-                )
-                continue
-            if not ours:
-                self.lost = True
-                self.loop.call_soon_threadsafe(self.work.cancel)
+        while not self.worker.heartbeat_wait(self._halt, interval):
+            if not self.beat():
                 return
+
+    def beat(self) -> bool:
+        """Renew the lease once. False when another worker has the job: its task is cancelled."""
+        try:
+            ours = leases.renew_lease(
+                self.worker.engine,
+                self.claim,
+                lease_seconds=self.worker.lease_seconds,
+                now=self.worker.wall_clock(),
+            )
+        except Exception as exc:
+            log.warning(
+                "lease renewal failed; retrying: %s",
+                first_line(exc),
+                extra={"job_id": str(self.claim.job_id)},
+            )
+            return True
+        if not ours:
+            self.lost = True
+            self.loop.call_soon_threadsafe(self.work.cancel)
+        return ours
 
     def stop(self) -> None:
         self._halt.set()

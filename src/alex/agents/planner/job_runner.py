@@ -13,12 +13,15 @@ from sqlalchemy import Engine
 
 
 class PlannerJobRunner:
-    async def __call__(self, job_id: uuid.UUID, *, engine: Engine | None = None) -> None:
+    async def __call__(
+        self, job_id: uuid.UUID, *, engine: Engine | None = None, lease_owner: str | None = None
+    ) -> None:
         """Run job `job_id` to completed or failed; raise if the attempt crashed (the queue
-        retries it). A completed or failed job is left alone."""
+        retries it). A completed or failed job is left alone. Writes are fenced on
+        `lease_owner`'s lease."""
         from alex.agents.planner.manager import run_analysis
 
-        await run_analysis(job_id, engine=engine)
+        await run_analysis(job_id, engine=engine, lease_owner=lease_owner)
 
     def preload(self) -> None:
         import alex.agents.planner.manager  # noqa: F401

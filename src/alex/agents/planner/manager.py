@@ -10,7 +10,13 @@ carry on; the job completes when at least one section was produced. A definitive
 (unknown user, empty portfolio, every section failed for a non-transient reason) fails the job
 with a readable reason. Anything else — the database going away, the process dying — escapes,
 leaving the job `running` for the queue to retry; a re-run overwrites sections, it never
-duplicates them."""
+duplicates them. Run by a queue worker, every write to the job (sections, events, status) is
+fenced on that worker's lease: once another worker has taken the job over, this one's writes
+are refused (`LeaseLostError`) and it stops.
+
+The database session is synchronous; every read and write runs in a thread
+(`asyncio.to_thread`), so the specialists running concurrently on the event loop are never
+held up by it."""
 
 from __future__ import annotations
 
@@ -18,7 +24,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -26,6 +33,7 @@ from typing import Any, Literal
 from agents import Model
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from alex.agents import facts
 from alex.agents.charter.agent import choose_charts
@@ -46,14 +54,17 @@ from alex.agents.reporter.agent import write_report
 from alex.agents.retirement.agent import write_projection
 from alex.agents.runner import run_narrative
 from alex.agents.tagger.agent import tag_unclassified
+from alex.agents.transient import is_transient
 from alex.core.config import Settings, get_settings
 from alex.core.errors import NotFoundError
 from alex.db import repository as repo
+from alex.db.models import Job
+from alex.db.repository import LeaseLostError
 from alex.db.session import get_engine, session_scope
 from alex.finance.plan import analyse_portfolio
 from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
 from alex.prices.refresh import price_notes
-from alex.schemas import AgentName, InstrumentRead, PortfolioSnapshot
+from alex.schemas import AgentName, InstrumentRead, JobEventRead, PortfolioSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +81,9 @@ SECTIONS: dict[SectionName, tuple[AgentName, str, Specialist]] = {
 # the analysis for minutes. What is not reached keeps its last price, and the notes say so.
 PRICE_RECHECK_AFTER = timedelta(hours=1)
 PRICE_REFRESH_BUDGET_SECONDS = 30.0
-_TRANSIENT_NAMES = ("RateLimit", "Timeout", "APIConnection", "ServiceUnavailable", "InternalServer")
+# Failures of the job's infrastructure rather than of one agent: they end the attempt (the
+# queue retries the job) instead of being recorded as a failed section.
+INFRASTRUCTURE_ERRORS = (SQLAlchemyError, LeaseLostError)
 
 
 class JobFailedError(Exception):
@@ -98,15 +111,6 @@ class SectionOutcome:
         return status
 
 
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TimeoutError | ConnectionError):
-        return True
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and (status == 429 or status >= 500):
-        return True
-    return any(name in type(exc).__name__ for name in _TRANSIENT_NAMES)
-
-
 def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "the agent did not finish within its time limit"
@@ -116,7 +120,8 @@ def _describe_error(exc: BaseException) -> str:
 
 class AnalysisManager:
     """Runs one analysis job. `models` overrides the configured model per agent (tests use
-    scripted models); `listener` sees every job event as it is written (the CLI prints them)."""
+    scripted models); `listener` sees every job event as it is written (the CLI prints them);
+    `lease_owner` is the queue worker that claimed the job (None when run outside a queue)."""
 
     def __init__(
         self,
@@ -126,63 +131,99 @@ class AnalysisManager:
         models: Mapping[AgentName, Model] | None = None,
         settings: Settings | None = None,
         listener: EventListener | None = None,
+        lease_owner: str | None = None,
     ) -> None:
         self.job_id = job_id
+        self.lease_owner = lease_owner
         self.engine = engine or get_engine()
         self.models = dict(models or {})
         self.settings = settings or get_settings()
-        self.recorder = EventRecorder(self.engine, job_id, listener=listener)
+        self.recorder = EventRecorder(
+            self.engine, job_id, listener=listener, lease_owner=lease_owner
+        )
         self.outcomes: dict[SectionName, SectionOutcome] = {}
         self.payloads: dict[SectionName, dict[str, Any]] = {}
         self._data_quality: list[str] = []
 
     async def run(self) -> None:
         self._started = time.perf_counter()
-        claim = self._start()
+        claim = await self._start()
         if claim is None:
             return
         user_id, options = claim
         try:
             with job_trace(self.job_id, user_id):
                 await self._refresh_prices(user_id)
-                snapshot = self._load(user_id)
+                snapshot = await self._load(user_id)
                 snapshot = await self._tag(snapshot)
-                inputs = self._analyse(snapshot, options)
+                inputs = await self._analyse(snapshot, options)
                 await self._run_specialists(inputs)
                 await self._finish(inputs)
         except JobFailedError as exc:
-            self._fail(str(exc))
+            await self._fail(str(exc))
+        except LeaseLostError:
+            raise  # the job is another worker's now: nothing more may be written to it
         except (Exception, asyncio.CancelledError) as exc:
-            self._note_interrupted(exc)
+            await self._note_interrupted(exc)
             raise
 
     async def run_section(self, name: SectionName) -> dict[str, Any]:
         """Run one specialist for this job and store its section (the per-agent Lambda entry
         point). Raises when the section could not be produced, so the invocation is retried."""
-        with session_scope(self.engine) as session:
-            job = repo.require_job(session, self.job_id)
-            user_id, options = job.user_id, AnalysisOptions.from_request(job.request_payload)
+        user_id, request = await asyncio.to_thread(self._read_job)
+        options = AnalysisOptions.from_request(request)
         with job_trace(self.job_id, user_id):
-            inputs = self._analyse(self._load(user_id), options)
+            inputs = await self._analyse(await self._load(user_id), options)
             outcome = await self._run_section(name, inputs)
         if outcome.status != "completed":
             raise SectionFailedError(f"{name}: {outcome.error}")
         return {"job_id": str(self.job_id), "section": name, **outcome.as_status()}
 
-    # ----------------------------------------------------------------- steps
+    # ----------------------------------------------------------------- database
 
-    def _start(self) -> tuple[str, AnalysisOptions] | None:
-        """Mark the job running, unless it already finished (redelivery is a no-op)."""
+    @contextmanager
+    def _writing(self) -> Iterator[tuple[Session, Job]]:
+        """A transaction that writes to this job, refused once our lease is lost. Synchronous:
+        called in a worker thread (`asyncio.to_thread`)."""
+        with session_scope(self.engine) as session:
+            yield session, repo.lock_job(session, self.job_id, self.lease_owner)
+
+    def _read_job(self) -> tuple[str, dict[str, Any] | None]:
         with session_scope(self.engine) as session:
             job = repo.require_job(session, self.job_id)
+            return job.user_id, job.request_payload
+
+    def _mark_running(self) -> tuple[str, dict[str, Any] | None] | None:
+        with self._writing() as (session, job):
             if job.status in ("completed", "failed"):
                 logger.info(
                     "job already %s; nothing to do", job.status, extra={"job_id": str(job.id)}
                 )
                 return None
             repo.mark_job_running(session, job)
-            user_id, request = job.user_id, job.request_payload
-        self.recorder.record(
+            return job.user_id, job.request_payload
+
+    def _store_section(self, column: str, payload: dict[str, Any]) -> None:
+        with self._writing() as (session, job):
+            repo.store_job_section(session, job, column, payload)
+
+    def _held_symbols(self, user_id: str) -> list[str]:
+        with session_scope(self.engine) as session:
+            return repo.held_symbols(session, user_id)
+
+    def _load_portfolio(self, user_id: str) -> PortfolioSnapshot:
+        with session_scope(self.engine) as session:
+            return repo.load_portfolio(session, user_id)
+
+    # ----------------------------------------------------------------- steps
+
+    async def _start(self) -> tuple[str, AnalysisOptions] | None:
+        """Mark the job running, unless it already finished (redelivery is a no-op)."""
+        started = await asyncio.to_thread(self._mark_running)
+        if started is None:
+            return None
+        user_id, request = started
+        await self.recorder.arecord(
             "planner",
             "started",
             "Analysis started",
@@ -201,11 +242,10 @@ class AnalysisManager:
         provider_name = self.settings.price_provider
         if provider_name == "none":
             return
-        with session_scope(self.engine) as session:
-            symbols = repo.held_symbols(session, user_id)
+        symbols = await asyncio.to_thread(self._held_symbols, user_id)
         if not symbols:
             return
-        self.recorder.record(
+        await self.recorder.arecord(
             "planner",
             "progress",
             f"Refreshing {len(symbols)} prices from {provider_name}",
@@ -221,13 +261,13 @@ class AnalysisManager:
             )
         except ProviderConfigError as exc:
             report = RefreshReport(provider=provider_name, outcomes=[], error=exc.message)
-        except SQLAlchemyError:
+        except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as exc:  # a provider bug must not cost the user their analysis
             logger.exception("price refresh failed", extra={"job_id": str(self.job_id)})
             report = RefreshReport(provider=provider_name, outcomes=[], error=_describe_error(exc))
         self._data_quality.extend(price_notes(report))
-        self.recorder.record(
+        await self.recorder.arecord(
             "planner",
             "progress",
             f"Prices from {provider_name}: {report.summary}"
@@ -239,10 +279,9 @@ class AnalysisManager:
             },
         )
 
-    def _load(self, user_id: str) -> PortfolioSnapshot:
+    async def _load(self, user_id: str) -> PortfolioSnapshot:
         try:
-            with session_scope(self.engine) as session:
-                snapshot = repo.load_portfolio(session, user_id)
+            snapshot = await asyncio.to_thread(self._load_portfolio, user_id)
         except NotFoundError as exc:
             raise JobFailedError(f"The user profile could not be found ({exc.message}).") from exc
         positions = sum(len(a.positions) for a in snapshot.accounts)
@@ -252,7 +291,7 @@ class AnalysisManager:
                 "There is nothing to analyse yet: add an account with cash or positions, "
                 "then run the analysis again."
             )
-        self.recorder.record(
+        await self.recorder.arecord(
             "planner",
             "progress",
             f"Loaded {len(snapshot.accounts)} accounts with {positions} positions",
@@ -265,7 +304,7 @@ class AnalysisManager:
         if not unclassified:
             return snapshot
         symbols = ", ".join(i.symbol for i in unclassified)
-        self.recorder.record(
+        await self.recorder.arecord(
             "planner",
             "progress",
             f"Classifying {len(unclassified)} unclassified instrument(s): {symbols}",
@@ -297,7 +336,9 @@ class AnalysisManager:
                 )
         return snapshot.model_copy(update={"instruments": instruments})
 
-    def _analyse(self, snapshot: PortfolioSnapshot, options: AnalysisOptions) -> AnalysisInputs:
+    async def _analyse(
+        self, snapshot: PortfolioSnapshot, options: AnalysisOptions
+    ) -> AnalysisInputs:
         analysis = analyse_portfolio(snapshot, drift_threshold=options.drift_threshold)
         inputs = AnalysisInputs(
             job_id=self.job_id,
@@ -311,7 +352,7 @@ class AnalysisManager:
                 "The portfolio has no value that can be analysed: every position is missing a "
                 "price and there is no cash."
             )
-        self.recorder.record(
+        await self.recorder.arecord(
             "planner",
             "progress",
             "Portfolio valued and analysed by the finance engines",
@@ -340,32 +381,31 @@ class AnalysisManager:
     async def _run_section(self, name: SectionName, inputs: AnalysisInputs) -> SectionOutcome:
         agent_name, column, specialist = SECTIONS[name]
         context = AgentContext(agent=agent_name, inputs=inputs, recorder=self.recorder)
-        self.recorder.record(agent_name, "started", f"Working on the {name}")
+        await self.recorder.arecord(agent_name, "started", f"Working on the {name}")
         try:
             result = await specialist(
                 context, model=self.models.get(agent_name), settings=self.settings
             )
-        except SQLAlchemyError:
-            raise  # infrastructure: let the queue retry the job
+        except INFRASTRUCTURE_ERRORS:
+            raise  # let the queue retry the job (or, lease lost, leave it to its new worker)
         except Exception as exc:
             reason = _describe_error(exc)
             logger.warning("%s failed: %s", agent_name, reason, extra={"job_id": str(self.job_id)})
-            self.recorder.record(
+            await self.recorder.arecord(
                 agent_name,
                 "failed",
                 f"The {name} could not be produced: {reason}",
                 data={"error": reason},
             )
-            return SectionOutcome(name, "failed", reason, transient=_is_transient(exc))
-        with session_scope(self.engine) as session:
-            repo.store_job_section(
-                session, repo.require_job(session, self.job_id), column, result.payload
-            )
+            return SectionOutcome(name, "failed", reason, transient=is_transient(exc))
+        await asyncio.to_thread(self._store_section, column, result.payload)
         self.payloads[name] = result.payload
         data: dict[str, Any] = {"section": name}
         if result.grounding is not None:
             data["grounding"] = result.grounding.model_dump()
-        self.recorder.record(agent_name, "completed", result.message, data=data, usage=result.usage)
+        await self.recorder.arecord(
+            agent_name, "completed", result.message, data=data, usage=result.usage
+        )
         return SectionOutcome(name, "completed", None, result.grounding, result.usage)
 
     async def _finish(self, inputs: AnalysisInputs) -> None:
@@ -377,18 +417,22 @@ class AnalysisManager:
             raise JobFailedError(f"No section of the analysis could be produced ({reasons}).")
         summary = await self._summarise(inputs)
         summary["elapsed_seconds"] = round(time.perf_counter() - self._started, 3)
-        with session_scope(self.engine) as session:
-            job = repo.require_job(session, self.job_id)
-            repo.store_job_section(session, job, "summary_payload", summary)
-            repo.complete_job(session, job)
         failed = [o.section for o in self.outcomes.values() if o.status == "failed"]
         message = "Analysis completed" + (f" without: {', '.join(failed)}" if failed else "")
-        self.recorder.record(
-            "planner",
-            "completed",
-            message,
-            data={"sections": {k: v["status"] for k, v in summary["sections"].items()}},
-        )
+        sections = {k: v["status"] for k, v in summary["sections"].items()}
+
+        def complete() -> JobEventRead:
+            # The event, the summary and the status commit together: a reader never sees a
+            # completed job without its summary or its closing event.
+            with self._writing() as (session, job):
+                repo.store_job_section(session, job, "summary_payload", summary)
+                event = self.recorder.append(
+                    session, "planner", "completed", message, data={"sections": sections}
+                )
+                repo.complete_job(session, job)
+            return event
+
+        self.recorder.announce(await asyncio.to_thread(complete))
 
     async def _summarise(self, inputs: AnalysisInputs) -> dict[str, Any]:
         headline = self._headline(inputs)
@@ -405,10 +449,10 @@ class AnalysisManager:
             )
             executive_summary = text
             groundings.append(grounding)
-        except SQLAlchemyError:
+        except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as exc:
-            self.recorder.record(
+            await self.recorder.arecord(
                 "planner",
                 "progress",
                 f"Executive summary unavailable: {_describe_error(exc)}",
@@ -482,21 +526,25 @@ class AnalysisManager:
 
     # ----------------------------------------------------------------- endings
 
-    def _fail(self, reason: str) -> None:
-        with session_scope(self.engine) as session:
-            repo.fail_job(session, repo.require_job(session, self.job_id), reason)
-        self.recorder.record("planner", "failed", reason)
+    async def _fail(self, reason: str) -> None:
+        def fail() -> JobEventRead:
+            with self._writing() as (session, job):
+                event = self.recorder.append(session, "planner", "failed", reason)
+                repo.fail_job(session, job, reason)
+            return event
 
-    def _note_interrupted(self, exc: BaseException) -> None:
+        self.recorder.announce(await asyncio.to_thread(fail))
+
+    async def _note_interrupted(self, exc: BaseException) -> None:
         """Best effort: tell the UI this attempt stopped (the job stays retryable)."""
         try:
-            self.recorder.record(
+            await self.recorder.arecord(
                 "planner",
                 "progress",
                 f"This attempt stopped ({_describe_error(exc)}); the job will be retried",
                 data={"interrupted": True},
             )
-        except SQLAlchemyError:
+        except INFRASTRUCTURE_ERRORS:
             logger.warning("could not record the interruption", extra={"job_id": str(self.job_id)})
 
 
@@ -507,10 +555,16 @@ async def run_analysis(
     models: Mapping[AgentName, Model] | None = None,
     settings: Settings | None = None,
     listener: EventListener | None = None,
+    lease_owner: str | None = None,
 ) -> None:
     """Run the analysis job `job_id` (see `AnalysisManager`)."""
     manager = AnalysisManager(
-        job_id, engine=engine, models=models, settings=settings, listener=listener
+        job_id,
+        engine=engine,
+        models=models,
+        settings=settings,
+        listener=listener,
+        lease_owner=lease_owner,
     )
     await manager.run()
 

@@ -90,7 +90,7 @@ async def classify(
             )
         except ModelBehaviorError as exc:
             problem = _problem(exc, hooks.last_text)
-            recorder.record(
+            await recorder.arecord(
                 "tagger",
                 "progress",
                 f"{symbol}: answer rejected ({problem[:200]}); asking again",
@@ -125,12 +125,11 @@ async def tag_symbol(
     unknown instrument stays unclassified: nothing is invented."""
     settings = settings or get_settings()
     symbol = instrument.symbol
-    recorder.record("tagger", "started", f"Classifying {symbol}", data={"symbol": symbol})
+    await recorder.arecord("tagger", "started", f"Classifying {symbol}", data={"symbol": symbol})
     _, outcome = await classify(instrument, build_tagger(model, settings), recorder, settings)
     if outcome.classification is not None:
-        with session_scope(engine) as session:
-            repo.store_tagger_classification(session, user_id, symbol, outcome.classification)
-        recorder.record(
+        await asyncio.to_thread(_store, engine, user_id, symbol, outcome.classification)
+        await recorder.arecord(
             "tagger",
             "completed",
             f"{symbol} classified as {outcome.classification.instrument_type}",
@@ -138,7 +137,7 @@ async def tag_symbol(
             usage=outcome.usage,
         )
     else:
-        recorder.record(
+        await recorder.arecord(
             "tagger",
             "completed",
             f"{symbol} left unclassified: {outcome.reason}",
@@ -146,6 +145,13 @@ async def tag_symbol(
             usage=outcome.usage,
         )
     return outcome
+
+
+def _store(
+    engine: Engine, user_id: str, symbol: str, classification: InstrumentClassification
+) -> None:
+    with session_scope(engine) as session:
+        repo.store_tagger_classification(session, user_id, symbol, classification)
 
 
 async def tag_unclassified(
