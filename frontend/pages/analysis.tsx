@@ -189,7 +189,7 @@ function ReportBody({ job }: { job: Job }) {
                     c.type === "horizontal_bar" && c.data.length > 8 ? "md:col-span-2" : ""
                   }
                 >
-                  <div data-testid="chart" data-chart-type={c.type}>
+                  <div data-testid="chart" data-chart-type={c.type} data-chart-key={c.key}>
                     <ChartView spec={c} />
                   </div>
                 </Card>
