@@ -1,15 +1,18 @@
-"""Clerk session tokens: RS256 JWTs verified against Clerk's JWKS (cached) with issuer and
-authorised-party checks. The user row is created by the API on first request."""
+"""Clerk session tokens: RS256 JWTs verified against Clerk's JWKS with issuer and
+authorised-party checks. The user row is created by the API on first request.
+
+The keys come from PyJWT's `PyJWKClient`: it caches the key set for `ALEX_JWKS_CACHE_SECONDS`
+and, when a token names a key it has not seen (Clerk rotated its keys), fetches the set again,
+at most once per `MIN_REFETCH_SECONDS` so forged key ids cannot make us hammer Clerk. When the
+set cannot be fetched, tokens are refused (401) until it can."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Any
 
-import httpx
 import jwt
+from jwt import PyJWKClient, PyJWKClientConnectionError, PyJWKClientError
 
 from alex.auth.base import Principal, VerifiedTokens, decode_rs256, key_id
 from alex.core.config import Settings
@@ -17,55 +20,42 @@ from alex.core.errors import AuthenticationError
 
 log = logging.getLogger(__name__)
 
-# A token with an unknown `kid` may mean Clerk rotated keys: refetch, but not more often than this.
 MIN_REFETCH_SECONDS = 30.0
+FETCH_TIMEOUT_SECONDS = 5.0
 
 
 class ClerkAuthenticator:
     mode = "clerk"
 
-    def __init__(self, settings: Settings, *, http_client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, refetch_cooldown: float = MIN_REFETCH_SECONDS
+    ) -> None:
         if not settings.clerk_jwks_url or not settings.clerk_issuer:
             raise ValueError("ALEX_AUTH=clerk needs ALEX_CLERK_JWKS_URL and ALEX_CLERK_ISSUER")
-        self.jwks_url = settings.clerk_jwks_url
         self.issuer = settings.clerk_issuer
         self.authorized_parties = list(settings.clerk_authorized_parties)
-        self.cache_seconds = settings.jwks_cache_seconds
-        self._client = http_client or httpx.Client(timeout=5.0)
-        self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
-        self._lock = threading.Lock()
+        self.keys = PyJWKClient(
+            settings.clerk_jwks_url,
+            cache_jwk_set=True,
+            lifespan=settings.jwks_cache_seconds,
+            timeout=FETCH_TIMEOUT_SECONDS,
+            cooldown_duration=refetch_cooldown,
+        )
         self._verified = VerifiedTokens()
 
-    def _refresh(self, *, force: bool) -> None:
-        with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if self._keys and age < (MIN_REFETCH_SECONDS if force else self.cache_seconds):
-                return
-            try:
-                response = self._client.get(self.jwks_url)
-                response.raise_for_status()
-                keyset = jwt.PyJWKSet.from_dict(response.json())
-            except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-                log.warning("could not fetch Clerk JWKS", extra={"error": str(exc)})
-                if not self._keys:
-                    raise AuthenticationError("cannot verify tokens right now") from exc
-                return
-            self._keys = {k.key_id: k.key for k in keyset.keys if k.key_id}
-            self._fetched_at = time.monotonic()
-
     def _key_for(self, kid: str | None) -> Any:
-        self._refresh(force=False)
-        if kid is None:
-            if len(self._keys) == 1:
-                return next(iter(self._keys.values()))
-            raise AuthenticationError("invalid token")
-        if kid not in self._keys:
-            self._refresh(force=True)
         try:
-            return self._keys[kid]
-        except KeyError:
-            raise AuthenticationError("invalid token") from None
+            if kid is None:  # acceptable only while Clerk publishes a single key
+                keys = self.keys.get_signing_keys()
+                if len(keys) != 1:
+                    raise AuthenticationError("invalid token")
+                return keys[0].key
+            return self.keys.get_signing_key(kid).key
+        except PyJWKClientConnectionError as exc:
+            log.warning("could not fetch Clerk JWKS", extra={"error": str(exc)})
+            raise AuthenticationError("cannot verify tokens right now") from exc
+        except (PyJWKClientError, jwt.PyJWTError) as exc:  # unknown kid, or a bad key set
+            raise AuthenticationError("invalid token") from exc
 
     def verify(self, token: str) -> Principal:
         principal = self._verified.get(token)
