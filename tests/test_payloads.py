@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from alex.db import repository as repo
 from alex.db.seed import seed
 from alex.db.session import session_scope
 from alex.payloads import (
+    WRITING,
     ChartsPayload,
     JobRead,
     ReportPayload,
@@ -165,3 +167,14 @@ def test_old_sections_stored_in_the_database_load(engine: Engine) -> None:
     assert loaded.summary_payload == JobRead.model_validate(OLD_JOB).summary_payload
     assert loaded.retirement_payload is not None
     assert loaded.retirement_payload.summary.sustainable_income == 43330.3
+
+
+def test_a_writer_cannot_store_a_key_the_payload_does_not_know() -> None:
+    written = {**OLD_JOB["summary_payload"], "headlines": {}}
+    with pytest.raises(ValidationError, match="no field\\(s\\) headlines"):
+        SummaryPayload.model_validate(written, context=WRITING)
+    # Reading what some other version stored, the same key is dropped.
+    assert SummaryPayload.model_validate(written).headline is not None
+    nested = {**OLD_JOB["summary_payload"], "data_quality": {"coverage_pc": 1.0}}
+    with pytest.raises(ValidationError, match="coverage_pc"):
+        SummaryPayload.model_validate(nested, context=WRITING)

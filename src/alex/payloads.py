@@ -40,11 +40,29 @@ logger = logging.getLogger(__name__)
 SectionName = Literal["report", "charts", "retirement"]
 
 
+WRITING = {"writing": True}
+"""Validation context for a payload about to be stored: an unknown key is then an error (a
+writer's typo), where a reader of stored payloads drops it."""
+
+
 class _Payload(BaseModel):
-    # Keys a payload does not know (from an older or newer writer) are dropped, not an error;
-    # fields with defaults are always present in what the API sends, so the generated
-    # TypeScript types mark them as required.
+    # Keys a payload does not know (from an older or newer writer) are dropped when reading,
+    # not an error; fields with defaults are always present in what the API sends, so the
+    # generated TypeScript types mark them as required.
     model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_when_writing(cls, data: Any, info: ValidationInfo) -> Any:
+        if (
+            isinstance(info.context, dict)
+            and info.context.get("writing")
+            and isinstance(data, dict)
+        ):
+            unknown = sorted(set(data) - set(cls.model_fields))
+            if unknown:
+                raise ValueError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+        return data
 
 
 def _first(data: dict[str, Any], *keys: str) -> Any:

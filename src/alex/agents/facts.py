@@ -11,7 +11,7 @@ from typing import Any
 
 from alex.agents.context import AnalysisInputs
 from alex.core.format import label
-from alex.payloads import StaleQuote
+from alex.payloads import DataQualityReport, MissingPriceNote, StaleQuote
 from alex.schemas import PortfolioSnapshot
 
 TOP_SECTORS = 8
@@ -171,3 +171,24 @@ def data_quality(inputs: AnalysisInputs) -> list[str]:
     the engines' (coverage, unclassified symbols, missing prices)."""
     notes = [*inputs.data_quality, *inputs.analysis.data_quality.notes]
     return list(dict.fromkeys(notes))
+
+
+def data_quality_report(inputs: AnalysisInputs) -> DataQualityReport:
+    """The data-quality section of the analysis summary: coverage, what is unclassified, which
+    prices are missing or stale, and the notes that explain them."""
+    analysis = inputs.analysis
+    return DataQualityReport(
+        coverage_pct=analysis.allocation.coverage_pct,
+        unclassified_symbols=list(analysis.allocation.unclassified_symbols),
+        missing_prices=[
+            MissingPriceNote(symbol=m.symbol, account=m.account_name, reason=m.reason)
+            for m in analysis.valuation.missing_price
+        ],
+        stale_prices=[
+            StaleQuote.model_validate(s, from_attributes=True)
+            for s in analysis.valuation.stale_prices
+        ],
+        unvalued_holdings=analysis.data_quality.unvalued_holdings,
+        coverage_statement=analysis.data_quality.coverage_statement,
+        notes=data_quality(inputs),
+    )

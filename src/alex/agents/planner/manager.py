@@ -62,6 +62,7 @@ from alex.db.models import Job
 from alex.db.repository import LeaseLostError
 from alex.db.session import get_engine, session_scope
 from alex.finance.plan import analyse_portfolio
+from alex.payloads import WRITING, SummaryPayload
 from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
 from alex.prices.refresh import price_notes
 from alex.schemas import AgentName, InstrumentRead, JobEventRead, PortfolioSnapshot
@@ -415,17 +416,19 @@ class AnalysisManager:
             if any(o.transient for o in self.outcomes.values()):
                 raise AnalysisInterruptedError(f"No section could be produced ({reasons}).")
             raise JobFailedError(f"No section of the analysis could be produced ({reasons}).")
-        summary = await self._summarise(inputs)
-        summary["elapsed_seconds"] = round(time.perf_counter() - self._started, 3)
+        summary = SummaryPayload.model_validate(await self._summarise(inputs), context=WRITING)
+        summary.elapsed_seconds = round(time.perf_counter() - self._started, 3)
         failed = [o.section for o in self.outcomes.values() if o.status == "failed"]
         message = "Analysis completed" + (f" without: {', '.join(failed)}" if failed else "")
-        sections = {k: v["status"] for k, v in summary["sections"].items()}
+        sections = {k: v.status for k, v in summary.sections.items()}
 
         def complete() -> JobEventRead:
             # The event, the summary and the status commit together: a reader never sees a
             # completed job without its summary or its closing event.
             with self._writing() as (session, job):
-                repo.store_job_section(session, job, "summary_payload", summary)
+                repo.store_job_section(
+                    session, job, "summary_payload", summary.model_dump(mode="json")
+                )
                 event = self.recorder.append(
                     session, "planner", "completed", message, data={"sections": sections}
                 )
@@ -469,18 +472,7 @@ class AnalysisManager:
             "executive_summary": executive_summary,
             "sections": sections,
             "grounding": {**grounding_result.model_dump(), "by_section": by_section},
-            "data_quality": {
-                "coverage_pct": inputs.analysis.allocation.coverage_pct,
-                "unclassified_symbols": list(inputs.analysis.allocation.unclassified_symbols),
-                "missing_prices": [
-                    {"symbol": m.symbol, "account": m.account_name, "reason": m.reason}
-                    for m in inputs.analysis.valuation.missing_price
-                ],
-                "stale_prices": facts.stale_prices(inputs),
-                "unvalued_holdings": inputs.analysis.data_quality.unvalued_holdings,
-                "coverage_statement": inputs.analysis.data_quality.coverage_statement,
-                "notes": facts.data_quality(inputs),
-            },
+            "data_quality": facts.data_quality_report(inputs),
             "model": self._configured_model(),
             "usage": {
                 "tokens_in": sum(u.tokens_in for u in totals),
