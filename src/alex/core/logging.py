@@ -3,12 +3,13 @@ travel in `extra=` and are emitted as fields; tokens and secrets are never logge
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from pythonjsonlogger import json as jsonlogger
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._\-]+", re.IGNORECASE)
@@ -19,22 +20,28 @@ def redact(text: str) -> str:
     return _JWT.sub("[redacted-jwt]", _BEARER.sub(r"\1[redacted]", text))
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        payload: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": redact(record.getMessage()),
-        }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                payload[key] = (
-                    value if isinstance(value, int | float | bool) else redact(str(value))
-                )
-        if record.exc_info:
-            payload["exc"] = redact(self.formatException(record.exc_info))
-        return json.dumps(payload, default=str)
+class JsonFormatter(jsonlogger.JsonFormatter):
+    """One JSON object per line (python-json-logger): `ts`, `level`, `logger`, `message`, the
+    `extra=` fields, and `exc` for a traceback. Every text value goes through `redact`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "{levelname}{name}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exc"},
+            timestamp="ts",
+        )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["level"] = str(log_data.get("level", "")).lower()
+        ordered = {"ts": log_data.pop("ts"), **log_data}
+        return {key: _redacted(value) for key, value in ordered.items()}
+
+
+def _redacted(value: Any) -> Any:
+    if value is None or isinstance(value, int | float | bool | datetime):
+        return value
+    return redact(str(value))
 
 
 class TextFormatter(logging.Formatter):
