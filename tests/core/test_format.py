@@ -91,3 +91,18 @@ def test_every_vocabulary_key_has_a_label() -> None:
 
     keys = {*ASSET_CLASSES, *REGIONS, *SECTORS, *get_args(AccountType), *get_args(InstrumentType)}
     assert keys <= set(fmt.LABELS), sorted(keys - set(fmt.LABELS))
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("fixed_income", "fixed income"),
+        ("emerging_markets", "emerging markets"),
+        ("north_america", "North America"),
+        ("asia_pacific", "Asia-Pacific"),
+        ("roth_ira", "Roth IRA"),
+        ("401k", "401(k)"),
+    ],
+)
+def test_names_mid_sentence_keep_only_proper_capitals(key: str, expected: str) -> None:
+    assert fmt.label_in_sentence(key) == expected

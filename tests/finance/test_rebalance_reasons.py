@@ -17,7 +17,7 @@ def test_a_portfolio_without_bonds_explains_the_shared_out_target() -> None:
     )
     plan = plan_for(portfolio)
     assert plan.reasons == [
-        "Equity stays 40.0 pp above its 60% target. Nothing you hold adds fixed income, so "
+        "Equity stays 40.0 pts above its 60% target. Nothing you hold adds fixed income, so "
         "the plan spreads that target (40%) over your other targets in proportion and aims "
         "equity at 100%.",
         "Nothing you hold adds fixed income, so the 40% fixed income target cannot be reached "
@@ -38,7 +38,7 @@ def test_an_unreachable_target_inside_the_band_is_still_named() -> None:
     europe = next(r for r in plan.reasons if r.startswith("Europe"))
     assert "unheld" not in europe
     assert europe.startswith(
-        "Europe stays 18.5 pp below its 50% target. Nothing you hold adds emerging markets, so "
+        "Europe stays 18.5 pts below its 50% target. Nothing you hold adds emerging markets, so "
         "the plan spreads that target (4.8%) over your other targets in proportion and aims "
         "Europe at 52.52%. Even that is out of reach: the funds you hold cannot meet every "
         "target at once"
@@ -53,11 +53,11 @@ def test_reasons_use_region_names_and_say_which_side() -> None:
     )
     plan = plan_for(portfolio)
     assert (
-        "North America stays 15.0 pp above its 60% target. Nothing you hold adds emerging "
+        "North America stays 15.0 pts above its 60% target. Nothing you hold adds emerging "
         "markets, so the plan spreads that target (20%) over your other targets in proportion "
         "and aims North America at 75%." in plan.reasons
     )
     assert any(
-        r.startswith("Asia-Pacific stays 10.0 pp above its 0% target:") for r in plan.reasons
+        r.startswith("Asia-Pacific stays 10.0 pts above its 0% target:") for r in plan.reasons
     )
     assert not any("pp from its" in r or "North america" in r for r in plan.reasons)

@@ -82,6 +82,20 @@ def label(key: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# Names that keep their capitals mid-sentence ("overweight in North America", but "overweight
+# in fixed income").
+_PROPER_NOUNS = frozenset(
+    {"north_america", "europe", "asia_pacific", *(k for k in LABELS if k[:1].isdigit())}
+    | {"traditional_ira", "roth_ira", "roth_401k", "sep_ira", "hsa", "etf", "reit"}
+)
+
+
+def label_in_sentence(key: str) -> str:
+    """The name as it reads mid-sentence: "fixed income", "North America", "Roth IRA"."""
+    name = label(key)
+    return name if key in _PROPER_NOUNS else name[:1].lower() + name[1:]
+
+
 # --------------------------------------------------------------------------- rounding
 
 

@@ -3,10 +3,9 @@ What the user sees is written here and nowhere else in the engine."""
 
 from __future__ import annotations
 
+from alex.core.format import label_in_sentence, pts
 from alex.finance.rebalance.explain import Note, Reason
 
-# Mid-sentence names of allocation keys (proper nouns keep their capitals).
-_PROPER = {"north_america": "North America", "europe": "Europe", "asia_pacific": "Asia-Pacific"}
 _OVERLAP = (
     "the funds you hold cannot meet every target at once, because a fund that adds to one "
     "part of your mix also adds to others (a US bond fund adds both fixed income and North "
@@ -15,13 +14,14 @@ _OVERLAP = (
 
 
 def _label(key: str) -> str:
-    return _PROPER.get(key, key.replace("_", " "))
+    return label_in_sentence(key)
 
 
 def _away(reason: Reason) -> str:
     label = _label(reason.key or "")
     side = "above" if reason.drift_pp > 0 else "below"
-    away = f"{label[:1].upper()}{label[1:]} stays {abs(reason.drift_pp):.1f} pp {side} its "
+    drift = pts(abs(reason.drift_pp), signed=False)
+    away = f"{label[:1].upper()}{label[1:]} stays {drift} {side} its "
     return away + f"{reason.target_pct:g}% target"
 
 
@@ -80,9 +80,7 @@ def note_text(note: Note) -> str:
         return (
             "Some targets cannot be reached with what you hold, so the plan aims at the other "
             "targets scaled up in proportion: "
-            + ", ".join(
-                f"{k.split(':')[1].replace('_', ' ')} {v:g}%" for k, v in note.targets.items()
-            )
+            + ", ".join(f"{_label(k.split(':')[1])} {v:g}%" for k, v in note.targets.items())
             + "."
         )
     return "Not traded (no price or classification): " + ", ".join(note.symbols) + "."
