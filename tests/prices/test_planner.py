@@ -64,9 +64,7 @@ async def test_the_planner_refreshes_this_users_holdings_first(
     # The analysis values the refreshed prices.
     assert job.summary_payload is not None
     assert job.summary_payload.headline is not None
-    assert job.summary_payload.headline.total_value == pytest.approx(
-        10 * 332.47 + 10 * 74.23 + 500
-    )
+    assert job.summary_payload.headline.total_value == pytest.approx(10 * 332.47 + 10 * 74.23 + 500)
     messages = [e.message for e in load_events(engine, ana_job) if e.agent == "planner"]
     refreshing = messages.index("Refreshing 2 prices from polygon")
     assert messages[refreshing + 1] == "Prices from polygon: 2 updated"
