@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useToast } from "@/components/Toast";
 import { Button, Card, ConfirmDialog } from "@/components/ui";
 import { api } from "@/lib/api";
+import { saveText } from "@/lib/download";
 import { useAuth } from "@/lib/auth";
 
 export function exportFileName(now: Date): string {
@@ -21,16 +22,7 @@ export function DataControls({ accountCount }: { accountCount: number }) {
     setExporting(true);
     try {
       const data = await api<unknown>("/api/user/export");
-      const url = URL.createObjectURL(
-        new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }),
-      );
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = exportFileName(new Date());
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+      saveText(JSON.stringify(data, null, 2), exportFileName(new Date()), "application/json");
       toast.success("Your data was downloaded");
     } catch (e) {
       toast.error(e);

@@ -75,7 +75,7 @@ export function Layout({
       >
         Skip to content
       </a>
-      <header className="sticky top-0 z-40 bg-ink text-white shadow-lg shadow-ink/20">
+      <header className="sticky top-0 z-40 bg-ink text-white shadow-lg shadow-ink/20 print:hidden">
         <div className="h-0.5 bg-gradient-to-r from-brand via-ai to-accent" />
         <div className="mx-auto flex h-14 max-w-7xl items-center justify-between gap-4 px-4 sm:px-6">
           <Link href="/" aria-label="Alex home">

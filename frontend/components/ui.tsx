@@ -395,7 +395,7 @@ export function Tabs<T extends string>({
     <div
       role="tablist"
       aria-label={label}
-      className="flex gap-1 overflow-x-auto border-b border-slate-200"
+      className="flex flex-wrap gap-x-1 border-b border-slate-200 print:hidden"
     >
       {tabs.map((t) => (
         <button
@@ -410,7 +410,7 @@ export function Tabs<T extends string>({
             if (e.key === "ArrowRight") onChange(tabs[(i + 1) % tabs.length].id);
             if (e.key === "ArrowLeft") onChange(tabs[(i - 1 + tabs.length) % tabs.length].id);
           }}
-          className={`-mb-px flex shrink-0 items-center gap-2 border-b-2 px-4 py-2.5 text-sm font-semibold transition ${active === t.id ? "border-brand text-ink" : "border-transparent text-slate-500 hover:text-ink"}`}
+          className={`-mb-px flex shrink-0 items-center gap-2 border-b-2 px-3 py-2.5 text-sm font-semibold transition sm:px-4 ${active === t.id ? "border-brand text-ink" : "border-transparent text-slate-500 hover:text-ink"}`}
         >
           {t.label}
           {t.badge}

@@ -2,6 +2,8 @@ import Link from "next/link";
 import { useRouter } from "next/router";
 import { useEffect, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
+import { Downloads } from "@/components/analysis/Downloads";
+import { Section } from "@/components/analysis/Section";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
 import {
@@ -98,6 +100,9 @@ function ReportBody({ job }: { job: Job }) {
 
   return (
     <>
+      <div className="mb-4 flex justify-end">
+        <Downloads job={job} />
+      </div>
       <Tabs
         label="Analysis sections"
         active={tab}
@@ -117,10 +122,10 @@ function ReportBody({ job }: { job: Job }) {
           },
         ]}
       />
-      <div className="mt-6" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === "overview" && (
+      <div className="mt-6 print:mt-0">
+        <Section id="overview" active={tab} title="Report">
           <div className="grid gap-6 lg:grid-cols-[1fr_300px]">
-            <div className="space-y-6">
+            <div className="min-w-0 space-y-6">
               {summary?.executive_summary && (
                 <div
                   className="rounded-2xl border border-ai/20 bg-gradient-to-br from-ai-50 to-white p-5"
@@ -142,10 +147,11 @@ function ReportBody({ job }: { job: Job }) {
                 )}
               </Card>
             </div>
-            <aside className="space-y-4">
+            <aside className="min-w-0 space-y-4">
               {summary?.headline && <KeyFigures headline={summary.headline} />}
               {plan && (
-                <Card>
+                // In the Retirement section too: printed once, there.
+                <Card className="print:hidden">
                   <Gauge
                     value={plan.success_pct}
                     label="Chance your plan lasts"
@@ -154,7 +160,7 @@ function ReportBody({ job }: { job: Job }) {
                 </Card>
               )}
               {charts[0] && (
-                <Card title={charts[0].title}>
+                <Card title={charts[0].title} className="print:hidden">
                   <ChartView spec={charts[0]} height={220} />
                 </Card>
               )}
@@ -176,18 +182,18 @@ function ReportBody({ job }: { job: Job }) {
               </Card>
             </aside>
           </div>
-        )}
-        {tab === "charts" &&
-          (charts.length ? (
+        </Section>
+        <Section id="charts" active={tab} title="Charts">
+          {charts.length ? (
             <div className="grid gap-6 md:grid-cols-2" data-testid="charts-grid">
               {charts.map((c) => (
                 <Card
                   key={c.key}
                   title={c.title}
                   subtitle={c.description}
-                  className={
+                  className={`min-w-0 break-inside-avoid ${
                     c.type === "horizontal_bar" && c.data.length > 8 ? "md:col-span-2" : ""
-                  }
+                  }`}
                 >
                   <div data-testid="chart" data-chart-type={c.type} data-chart-key={c.key}>
                     <ChartView spec={c} />
@@ -199,9 +205,10 @@ function ReportBody({ job }: { job: Job }) {
             <EmptyState title="No charts in this analysis">
               The Charter agent did not produce charts for this run.
             </EmptyState>
-          ))}
-        {tab === "retirement" &&
-          (retirement && plan ? (
+          )}
+        </Section>
+        <Section id="retirement" active={tab} title="Retirement">
+          {retirement && plan ? (
             <div className="space-y-6" data-testid="retirement">
               <div className="grid gap-4 lg:grid-cols-[280px_1fr]">
                 <Card>
@@ -358,8 +365,9 @@ function ReportBody({ job }: { job: Job }) {
             <EmptyState title="No retirement projection">
               The Retirement agent did not produce a projection for this run.
             </EmptyState>
-          ))}
-        {tab === "quality" && (
+          )}
+        </Section>
+        <Section id="quality" active={tab} title="Data quality">
           <div className="grid gap-6 md:grid-cols-2" data-testid="data-quality">
             {!dq && (
               <p className="text-sm text-slate-500 md:col-span-2">
@@ -516,7 +524,7 @@ function ReportBody({ job }: { job: Job }) {
               </Card>
             )}
           </div>
-        )}
+        </Section>
       </div>
     </>
   );
@@ -607,7 +615,7 @@ export default function AnalysisPage() {
             ? `Completed ${dateTime(job.data.completed_at)} by your AI advisor team`
             : "Report, charts and retirement projection from your advisor team"
         }
-        action={picker || undefined}
+        action={picker ? <div className="print:hidden">{picker}</div> : undefined}
       />
       {body}
     </Layout>

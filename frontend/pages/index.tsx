@@ -459,9 +459,10 @@ export default function Dashboard() {
               <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
                 <tr>
                   <th className="px-5 py-2.5">Account</th>
-                  <th className="px-3 py-2.5">Type</th>
-                  <th className="px-3 py-2.5 text-right">Positions</th>
-                  <th className="px-3 py-2.5 text-right">Cash</th>
+                  {/* On a phone the table keeps each account's value; the rest is on its page. */}
+                  <th className="hidden px-3 py-2.5 sm:table-cell">Type</th>
+                  <th className="hidden px-3 py-2.5 text-right sm:table-cell">Positions</th>
+                  <th className="hidden px-3 py-2.5 text-right sm:table-cell">Cash</th>
                   <th className="px-5 py-2.5 text-right">Value</th>
                 </tr>
               </thead>
@@ -476,9 +477,15 @@ export default function Dashboard() {
                         {a.account_name}
                       </Link>
                     </td>
-                    <td className="px-3 py-3 text-slate-600">{label(a.account_type)}</td>
-                    <td className="num px-3 py-3 text-right">{a.positions_count}</td>
-                    <td className="num px-3 py-3 text-right">{money(a.cash_balance)}</td>
+                    <td className="hidden px-3 py-3 text-slate-600 sm:table-cell">
+                      {label(a.account_type)}
+                    </td>
+                    <td className="num hidden px-3 py-3 text-right sm:table-cell">
+                      {a.positions_count}
+                    </td>
+                    <td className="num hidden px-3 py-3 text-right sm:table-cell">
+                      {money(a.cash_balance)}
+                    </td>
                     <td className="num px-5 py-3 text-right font-semibold">
                       {money(a.total_value)}
                       {a.unpriced_positions > 0 && (
@@ -495,7 +502,7 @@ export default function Dashboard() {
               </tbody>
               <tfoot>
                 <tr className="border-t-2 border-slate-200 font-bold">
-                  <td className="px-5 py-3" colSpan={4}>
+                  <td className="px-5 py-3">
                     Total
                     {totals.unpriced > 0 && (
                       <span className="ml-2 text-xs font-medium">
@@ -506,6 +513,7 @@ export default function Dashboard() {
                       </span>
                     )}
                   </td>
+                  <td className="hidden sm:table-cell" colSpan={3} />
                   <td className="num px-5 py-3 text-right">{money(totals.total)}</td>
                 </tr>
               </tfoot>

@@ -23,7 +23,7 @@ from alex.db.models import Job
 from alex.db.session import make_engine, session_scope
 from alex.db.types import utcnow
 from alex.schemas import JobEventCreate
-from tests.e2e.conftest import Server, Session, publish_screenshots
+from tests.e2e.conftest import SHOTS, Server, Session, publish_screenshots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -56,16 +56,6 @@ ALL_AGENTS_DONE = """
   const seen = (window.__agentStates || {})[a] || [];
   return seen[seen.length - 1] === 'done';
 })
-"""
-
-
-NO_HORIZONTAL_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
-# For the failure message: what sticks out past the right edge.
-OVERFLOWING = """
-() => [...document.querySelectorAll('body *')]
-  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .slice(0, 10)
-  .map((e) => `${e.tagName}.${String(e.className).slice(0, 60)}`)
 """
 
 
@@ -124,10 +114,13 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
     if shot_prefix:
         s.shot(f"{shot_prefix}-analysis-overview")
 
+    # Every section is in the page (so that printing shows them all); the tab shows one, and
+    # only the shown one is a tab panel to the browser's accessibility tree.
+    shown = page.get_by_role("tabpanel")
     page.get_by_role("tab", name=re.compile("^Charts")).click()
-    charts = page.get_by_test_id("chart")
+    charts = shown.get_by_test_id("chart")
     expect(charts.first.locator("svg.recharts-surface").first).to_be_visible()
-    rendered = page.locator("[data-testid=chart] svg.recharts-surface")
+    rendered = shown.locator("[data-testid=chart] svg.recharts-surface")
     expect(rendered.nth(3)).to_be_visible()  # at least 4 charts drawn as SVG
     assert rendered.count() >= 4, f"only {rendered.count()} charts rendered"
     types = {charts.nth(i).get_attribute("data-chart-type") for i in range(charts.count())}
@@ -136,11 +129,11 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
         s.shot(f"{shot_prefix}-analysis-charts")
 
     page.get_by_role("tab", name="Retirement").click()
-    fan = page.get_by_test_id("fan-chart")
+    fan = shown.get_by_test_id("fan-chart")
     expect(fan.locator("svg.recharts-surface")).to_be_visible()
     expect(fan.locator(".recharts-area").nth(2)).to_be_attached()  # the percentile bands
-    expect(page.get_by_test_id("success-gauge")).to_contain_text("%")
-    expect(page.get_by_test_id("sustainable-income")).to_contain_text("$")
+    expect(shown.get_by_test_id("success-gauge")).to_contain_text("%")
+    expect(shown.get_by_test_id("sustainable-income")).to_contain_text("$")
     if shot_prefix:
         s.shot(f"{shot_prefix}-analysis-retirement")
         s.shot(f"{shot_prefix}-analysis-retirement-top", full_page=False)
@@ -509,23 +502,23 @@ def test_try_the_demo_and_every_page_at_phone_width(
     expect(page.get_by_test_id("coverage-statement")).to_contain_text(
         "of valued holdings classified"
     )
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "phone dashboard")
     s.shot("phone-dashboard")
     s.shot("phone-dashboard-top", full_page=False)
 
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Mobile").get_by_role("link", name="Accounts").click()
     expect(page.get_by_test_id("account-list")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "phone accounts")
     s.shot("phone-accounts")
     page.get_by_role("navigation", name="Accounts").get_by_role("link", name="Data health").click()
     expect(page.get_by_test_id("health-statement")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "phone data health")
     s.shot("phone-data-health")
     page.get_by_role("navigation", name="Accounts").get_by_role("link", name="Accounts").click()
     page.get_by_test_id("account-link").first.click()
     expect(page.get_by_test_id("positions-table")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "phone account detail")
     s.shot("phone-account-detail")
 
     s.goto("/team/")
@@ -558,7 +551,7 @@ def test_try_the_demo_and_every_page_at_phone_width(
     expect(d.page.locator("[data-testid=chart] svg.recharts-surface").first).to_be_visible()
     d.shot("desktop-demo-analysis-charts")
     d.page.get_by_role("tab", name="Retirement").click()
-    expect(d.page.get_by_test_id("fan-chart")).to_be_visible()
+    expect(d.page.get_by_role("tabpanel").get_by_test_id("fan-chart")).to_be_visible()
     d.shot("desktop-demo-analysis-retirement")
 
     publish_screenshots(
@@ -758,11 +751,11 @@ def test_real_holdings_autocomplete_prices_and_data_health(
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     expect(page.get_by_test_id("positions-table")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "account detail at 390 px")
     s.shot("phone-account-real-holdings")
     s.goto("/accounts/health/")
     expect(page.get_by_test_id("health-all-good")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate(OVERFLOWING)
+    assert_fits(page, "data health at 390 px")
 
     # The user's own classification can be removed again (ZZQX goes back to unclassified).
     s.goto(f"/accounts/detail/?id={account_id}")
@@ -1076,3 +1069,185 @@ def test_team_shows_a_finished_job_as_finished_and_says_when_it_cannot_reach_the
     error.get_by_role("button", name="Try again").click()
     expect(status).to_have_attribute("data-job-status", "completed")
     expect(error).to_have_count(0)
+
+
+# Wider than the viewport, or sticking out past either edge: the element and where it ends. An
+# ancestor that hides its overflow clips what is seen (decorative shapes, truncated text); one
+# that scrolls does not, so a table that only fits by scrolling sideways counts as too wide.
+TOO_WIDE = """
+(vw) => {
+  const seen = (e) => {
+    let { left, right, width, height } = e.getBoundingClientRect();
+    if (width <= 1 && height <= 1) return null; // screen-reader-only text
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      if (!['hidden', 'clip'].includes(getComputedStyle(p).overflowX)) continue;
+      const c = p.getBoundingClientRect();
+      left = Math.max(left, c.left);
+      right = Math.min(right, c.right);
+    }
+    return right - left > 0 ? { left, right } : null;
+  };
+  return [...document.querySelectorAll('body *')]
+    .map((e) => [e, seen(e)])
+    .filter(([, r]) => r && (r.right - r.left > vw + 0.5 || r.right > vw + 0.5 || r.left < -0.5))
+    .slice(0, 12)
+    .map(([e, r]) => {
+      const id = e.dataset.testid ? `[${e.dataset.testid}]` : '';
+      const cls = String(e.className?.baseVal ?? e.className).slice(0, 50);
+      return `${e.tagName}${id}.${cls} ${Math.round(r.left)}..${Math.round(r.right)}`;
+    });
+}
+"""
+
+
+def assert_fits(page: Page, where: str) -> None:
+    """Nothing scrolls sideways and no element is wider than the screen. The width is the one
+    the test set: a phone browser widens its layout viewport (and `innerWidth`) to fit content
+    that does not fit, so `innerWidth` alone would excuse exactly what this looks for."""
+    assert page.viewport_size is not None
+    width = page.viewport_size["width"]
+    scroll = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    too_wide = page.evaluate(TOO_WIDE, width)
+    fits = scroll[0] <= width and scroll[1] <= width and not too_wide
+    assert fits, f"{where} at {width} px: scrollWidth, innerWidth = {scroll}; too wide: {too_wide}"
+
+
+def test_every_page_fits_a_phone(new_session: Callable[..., Session], server: Server) -> None:
+    visitor = new_session(phone=True)
+    page = visitor.page
+    for path, ready in (
+        ("/signin/", page.get_by_role("button", name="Try the demo")),
+        ("/signup/", page.get_by_role("button", name="Create account")),
+    ):
+        visitor.goto(path)
+        expect(ready).to_be_visible()
+        assert_fits(page, path)
+    visitor.console.allow(r"status of 404")
+    visitor.goto("/no-such-page/")
+    expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
+    assert_fits(page, "404")
+
+    s = new_session(phone=True)
+    page = s.page
+    s.goto("/signin/")
+    page.get_by_role("button", name="Try the demo").click()
+    expect(page.get_by_test_id("accounts-summary")).to_be_visible()
+    expect(page.locator("svg.recharts-surface").first).to_be_visible()
+    assert_fits(page, "dashboard")
+    # The accounts table keeps what matters most on a phone: each account's value.
+    value_header = page.get_by_test_id("accounts-summary").get_by_role("columnheader", name="Value")
+    expect(value_header).to_be_visible()
+
+    s.goto("/accounts/")
+    expect(page.get_by_test_id("account-list")).to_be_visible()
+    assert_fits(page, "accounts")
+    page.get_by_test_id("account-link").first.click()
+    expect(page.get_by_test_id("positions-table")).to_be_visible()
+    assert_fits(page, "account detail")
+    s.goto("/accounts/health/")
+    expect(page.get_by_test_id("health-statement")).to_be_visible()
+    assert_fits(page, "data health")
+
+    s.goto("/team/")
+    page.get_by_test_id("start-analysis").click()
+    expect(page.get_by_test_id("job-status")).to_be_visible()
+    assert_fits(page, "team")
+    wait_for_analysis(page)
+    expect(page.get_by_test_id("markdown").first.locator("h1")).to_be_visible()
+    assert_fits(page, "analysis overview")
+    for tab, shown in (
+        ("Charts", "[data-testid=chart] svg.recharts-surface"),
+        ("Retirement", "[data-testid=fan-chart] svg.recharts-surface"),
+        ("Data quality", "[data-testid=data-quality]"),
+    ):
+        page.get_by_role("tab", name=re.compile(f"^{tab}")).click()
+        # Every section is in the page (for printing); the shown one is the tab panel.
+        expect(page.get_by_role("tabpanel").locator(shown).first).to_be_visible()
+        assert_fits(page, f"analysis {tab}")
+    s.goto("/team/")
+    expect(page.get_by_test_id("past-analyses")).to_be_visible()
+    assert_fits(page, "team with past analyses")
+
+
+_PDF_TITLE = re.compile(rb"/Title\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)")
+
+
+def pdf_outline(pdf: bytes) -> list[str]:
+    """The bookmark titles of a PDF written by Chromium (which stores its objects, and so its
+    outline, uncompressed; only page contents are compressed). Titles are literal strings or
+    UTF-16 hex strings. The first is the document's own title from its info dictionary."""
+    titles = []
+    for raw in _PDF_TITLE.findall(pdf):
+        if raw.startswith(b"<"):
+            data = bytes.fromhex(raw[1:-1].decode())
+            titles.append(
+                data[2:].decode("utf-16-be") if data[:2] == b"\xfe\xff" else data.decode()
+            )
+        else:
+            body = re.sub(rb"\\([()\\])", rb"\1", raw[1:-1])
+            titles.append(body.decode("latin-1"))
+    return titles
+
+
+def test_keep_the_report_as_markdown_and_pdf(
+    new_session: Callable[..., Session], server: Server
+) -> None:
+    s = new_session()
+    page = s.page
+    s.goto("/signin/")
+    page.get_by_role("button", name="Try the demo").click()
+    expect(page.get_by_test_id("greeting")).to_be_visible()
+    s.goto("/team/")
+    page.get_by_test_id("start-analysis").click()
+    wait_for_analysis(page)
+    job_id = page.url.split("job=")[1]
+    page.get_by_role("tab", name="Retirement").click()
+    income = page.get_by_role("tabpanel").get_by_test_id("sustainable-income").inner_text()
+
+    # Markdown: the server's file, with the page's own figures.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download Markdown").click()
+    assert re.fullmatch(r"alex-analysis-\d{4}-\d{2}-\d{2}\.md", download.value.suggested_filename)
+    markdown = Path(download.value.path()).read_text()
+    token = page.evaluate("() => localStorage.getItem('alex.token')")
+    served = httpx.get(
+        f"{server.url}/api/jobs/{job_id}/report.md", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert markdown == served.text
+    for heading in ("## Summary", "## Report", "## Retirement", "## Data quality"):
+        assert f"\n{heading}\n" in markdown, heading
+    assert f"| Sustainable income | {income} a year |" in markdown
+
+    # PDF: the button opens the browser's print dialog (Save as PDF).
+    page.evaluate(
+        "() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }"
+    )
+    page.get_by_role("button", name="Download PDF").click()
+    assert page.evaluate("() => window.__printed") == 1
+
+    # On paper: no navigation, tabs or buttons; every section, charts drawn.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("banner")).to_be_hidden()
+    expect(page.get_by_role("tablist")).to_be_hidden()
+    expect(page.get_by_test_id("report-downloads")).to_be_hidden()
+    for section in ("overview", "charts", "retirement", "quality"):
+        expect(page.locator(f"[data-section={section}]")).to_be_visible()
+    printed_charts = page.locator("[data-section=charts] [data-testid=chart] svg.recharts-surface")
+    expect(printed_charts.nth(3)).to_be_visible()
+    expect(page.locator("[data-section=retirement] [data-testid=fan-chart] svg")).to_be_visible()
+    s.shot("desktop-analysis-print", settle=True)
+
+    pdf = page.pdf(outline=True, tagged=True, print_background=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "analysis.pdf").write_bytes(pdf)  # to look at
+    assert pdf.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages > 3, f"{pages} pages"  # each section starts a page
+    outline = pdf_outline(pdf)
+    # The four sections' headings in order (the report has a "Data quality" heading of its own,
+    # so the section's is the last one).
+    last_dq = len(outline) - 1 - outline[::-1].index("Data quality")
+    order = [outline.index("Report"), outline.index("Charts"), outline.index("Retirement"), last_dq]
+    assert order == sorted(order), outline
+    for heading in ("Portfolio report for Jordan Rivera", "Projected wealth", "Grounding check"):
+        assert heading in outline, (heading, outline)

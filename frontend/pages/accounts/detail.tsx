@@ -190,6 +190,66 @@ function EditPosition({
   );
 }
 
+/** What can be done to one position. A phone shows these under the holding's name, a wider
+ *  screen in a column of their own, so the table never scrolls sideways. */
+function PositionActions({
+  p,
+  onPrice,
+  onClassify,
+  onReclassify,
+  onEdit,
+  onDelete,
+}: {
+  p: Position;
+  onPrice: () => void;
+  onClassify: () => void;
+  onReclassify: () => void;
+  onEdit: () => void;
+  onDelete: () => void;
+}) {
+  return (
+    <>
+      <Button
+        size="sm"
+        variant={p.price === null || p.price_stale ? "secondary" : "ghost"}
+        className="mr-1"
+        onClick={onPrice}
+        aria-label={`Set price of ${p.symbol}`}
+      >
+        Set price
+      </Button>
+      {!p.classified && (
+        <Button size="sm" variant="secondary" className="mr-1" onClick={onClassify}>
+          Classify
+        </Button>
+      )}
+      {p.classification_source === "user" && (
+        <Button
+          size="sm"
+          variant="ghost"
+          className="mr-1"
+          onClick={onReclassify}
+          aria-label={`Reclassify ${p.symbol}`}
+        >
+          Reclassify
+        </Button>
+      )}
+      <Button size="sm" variant="ghost" onClick={onEdit} aria-label={`Edit ${p.symbol}`}>
+        Edit
+      </Button>
+      <Button
+        size="sm"
+        variant="ghost"
+        className="!text-bad"
+        onClick={onDelete}
+        aria-label={`Delete ${p.symbol}`}
+      >
+        Delete
+      </Button>
+    </>
+  );
+}
+
 export default function AccountDetailPage() {
   const router = useRouter();
   const toast = useToast();
@@ -268,6 +328,13 @@ export default function AccountDetailPage() {
       toast.error(e);
     }
   };
+  const actionsFor = (p: Position) => ({
+    onPrice: () => setPricing(p),
+    onClassify: () => setClassifying({ position: p, yours: null }),
+    onReclassify: () => void reclassify(p),
+    onEdit: () => setEditing(p),
+    onDelete: () => setDeleting(p),
+  });
   const removePosition = async () => {
     if (!deleting) return;
     setBusy(true);
@@ -407,11 +474,11 @@ export default function AccountDetailPage() {
               <thead className="bg-slate-50 text-left text-xs uppercase tracking-wider text-slate-500">
                 <tr>
                   <th className="px-5 py-2.5">Holding</th>
-                  <th className="px-3 py-2.5 text-right">Quantity</th>
-                  <th className="px-3 py-2.5 text-right">Price</th>
-                  <th className="px-3 py-2.5 text-right">Value</th>
-                  <th className="px-3 py-2.5 text-right">Weight</th>
-                  <th className="px-5 py-2.5 text-right">
+                  <th className="hidden px-3 py-2.5 text-right sm:table-cell">Quantity</th>
+                  <th className="px-2 py-2.5 text-right sm:px-3">Price</th>
+                  <th className="py-2.5 pl-2 pr-5 text-right sm:px-3">Value</th>
+                  <th className="hidden px-3 py-2.5 text-right sm:table-cell">Weight</th>
+                  <th className="hidden px-5 py-2.5 text-right sm:table-cell">
                     <span className="sr-only">Actions</span>
                   </th>
                 </tr>
@@ -423,7 +490,7 @@ export default function AccountDetailPage() {
                     className="border-t border-slate-100 hover:bg-slate-50/60"
                     data-testid={`position-${p.symbol}`}
                   >
-                    <td className="min-w-[10rem] px-5 py-3">
+                    <td className="py-3 pl-5 pr-2 sm:min-w-[10rem] sm:px-5">
                       <span className="font-mono font-bold text-ink">{p.symbol}</span>
                       {p.instrument_name !== p.symbol && (
                         <span className="block text-slate-700">{p.instrument_name}</span>
@@ -448,9 +515,17 @@ export default function AccountDetailPage() {
                           </Badge>
                         </span>
                       )}
+                      <span className="num mt-1 block text-xs text-slate-500 sm:hidden">
+                        {quantity(p.quantity)} shares · {pct(p.weight_pct)} of account
+                      </span>
+                      <span className="mt-1.5 flex flex-wrap gap-1 sm:hidden">
+                        <PositionActions p={p} {...actionsFor(p)} />
+                      </span>
                     </td>
-                    <td className="num px-3 py-3 text-right">{quantity(p.quantity)}</td>
-                    <td className="px-3 py-3 text-right" data-testid="position-price">
+                    <td className="num hidden px-3 py-3 text-right sm:table-cell">
+                      {quantity(p.quantity)}
+                    </td>
+                    <td className="px-2 py-3 text-right sm:px-3" data-testid="position-price">
                       {p.price === null ? (
                         <Badge tone="bad" title="Left out of every total until it has a price">
                           no price
@@ -460,7 +535,7 @@ export default function AccountDetailPage() {
                       )}
                       {p.price !== null && (
                         <span
-                          className="mt-0.5 block whitespace-nowrap text-xs text-slate-500"
+                          className="mt-0.5 block text-xs text-slate-500 sm:whitespace-nowrap"
                           title={p.price_note ?? undefined}
                         >
                           {describePrice({ ...p, price_stale: false })}
@@ -473,8 +548,10 @@ export default function AccountDetailPage() {
                         </span>
                       )}
                     </td>
-                    <td className="num px-3 py-3 text-right font-semibold">{money(p.value)}</td>
-                    <td className="num px-3 py-3 text-right">
+                    <td className="num py-3 pl-2 pr-5 text-right font-semibold sm:px-3">
+                      {money(p.value)}
+                    </td>
+                    <td className="num hidden px-3 py-3 text-right sm:table-cell">
                       <div className="flex items-center justify-end gap-2">
                         <div className="hidden h-1.5 w-14 overflow-hidden rounded-full bg-slate-100 sm:block">
                           <div
@@ -485,54 +562,8 @@ export default function AccountDetailPage() {
                         {pct(p.weight_pct)}
                       </div>
                     </td>
-                    <td className="whitespace-nowrap px-5 py-3 text-right">
-                      <Button
-                        size="sm"
-                        variant={p.price === null || p.price_stale ? "secondary" : "ghost"}
-                        className="mr-1"
-                        onClick={() => setPricing(p)}
-                        aria-label={`Set price of ${p.symbol}`}
-                      >
-                        Set price
-                      </Button>
-                      {!p.classified && (
-                        <Button
-                          size="sm"
-                          variant="secondary"
-                          className="mr-1"
-                          onClick={() => setClassifying({ position: p, yours: null })}
-                        >
-                          Classify
-                        </Button>
-                      )}
-                      {p.classification_source === "user" && (
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          className="mr-1"
-                          onClick={() => void reclassify(p)}
-                          aria-label={`Reclassify ${p.symbol}`}
-                        >
-                          Reclassify
-                        </Button>
-                      )}
-                      <Button
-                        size="sm"
-                        variant="ghost"
-                        onClick={() => setEditing(p)}
-                        aria-label={`Edit ${p.symbol}`}
-                      >
-                        Edit
-                      </Button>
-                      <Button
-                        size="sm"
-                        variant="ghost"
-                        className="!text-bad"
-                        onClick={() => setDeleting(p)}
-                        aria-label={`Delete ${p.symbol}`}
-                      >
-                        Delete
-                      </Button>
+                    <td className="hidden whitespace-nowrap px-5 py-3 text-right sm:table-cell">
+                      <PositionActions p={p} {...actionsFor(p)} />
                     </td>
                   </tr>
                 ))}
