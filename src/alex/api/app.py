@@ -17,7 +17,7 @@ from sqlalchemy.pool import QueuePool, SingletonThreadPool, StaticPool
 
 from alex.agents.planner.job_runner import planner_job_runner
 from alex.api import errors, security
-from alex.api.ratelimit import SlidingWindowLimiter
+from alex.api.ratelimit import SharedLimiter
 from alex.api.routes import (
     accounts,
     auth,
@@ -35,6 +35,7 @@ from alex.auth import Authenticator, make_authenticator
 from alex.auth.revocations import Revocations
 from alex.core.config import Settings, get_settings
 from alex.core.heap import freeze_startup_heap
+from alex.db.rate_limits import DatabaseStorage
 from alex.db.session import engine_for, session_factory
 from alex.jobs.factory import make_queue
 from alex.jobs.queue import JobQueue
@@ -104,9 +105,12 @@ def create_app(
     app.state.auth = authenticator
     app.state.revocations = revocations
     app.state.queue = queue
-    app.state.write_limiter = SlidingWindowLimiter(settings.write_rate_per_minute, "changes")
-    app.state.signin_limiter = SlidingWindowLimiter(
-        settings.signin_rate_per_minute, "sign-in attempts"
+    limits = DatabaseStorage(engine)
+    app.state.write_limiter = SharedLimiter(
+        limits, settings.write_rate_per_minute, "changes", namespace="writes"
+    )
+    app.state.signin_limiter = SharedLimiter(
+        limits, settings.signin_rate_per_minute, "sign-in attempts", namespace="signin"
     )
     app.state.db_slots = asyncio.Semaphore(request_db_slots(engine, settings))
 

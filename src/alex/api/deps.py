@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alex.api.ratelimit import SlidingWindowLimiter
+from alex.api.ratelimit import SharedLimiter
 from alex.auth import Authenticator, Principal
 from alex.auth.revocations import PROFILE_DELETED, Revocations, issued_at
 from alex.core.config import Settings
@@ -123,11 +123,12 @@ def get_current_user(principal: PrincipalDep, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def limit_writes(request: Request, caller_id: CallerId) -> None:
-    """Per-user write budget (ALEX_WRITE_RATE_PER_MINUTE); reads are not limited."""
+def limit_writes(request: Request, caller_id: CallerId) -> None:
+    """Per-user write budget (ALEX_WRITE_RATE_PER_MINUTE); reads are not limited. Synchronous:
+    the count is a database transaction, so FastAPI runs it in its thread pool."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
-    limiter: SlidingWindowLimiter = request.app.state.write_limiter
+    limiter: SharedLimiter = request.app.state.write_limiter
     limiter.check(caller_id)
 
 

@@ -1,30 +1,34 @@
-"""Per-user rate limits.
+"""Per-user and per-client rate limits.
 
-- Analysis starts are counted from the jobs table (`ALEX_ANALYSIS_RATE_PER_HOUR`), so the limit
-  holds across processes and restarts.
-- Writes use an in-process sliding window (`ALEX_WRITE_RATE_PER_MINUTE`, generous): it guards a
-  single server against runaway clients; behind several processes each enforces it alone.
-- Sign-in and sign-up attempts use the same window (`ALEX_SIGNIN_RATE_PER_MINUTE`, per process):
-  every attempt counts against the client address, and failed sign-ins against the email, so
-  passwords cannot be guessed at request speed and a correct password alone never uses the
-  email's budget."""
+- Analysis starts are counted from the jobs table (`ALEX_ANALYSIS_RATE_PER_HOUR`).
+- Writes (`ALEX_WRITE_RATE_PER_MINUTE`, generous, per user) and sign-in and sign-up attempts
+  (`ALEX_SIGNIN_RATE_PER_MINUTE`) are `limits`' moving window over the database
+  (`db/rate_limits.py`): every attempt counts against the client address, and failed sign-ins
+  against the email, so passwords cannot be guessed at request speed and a correct password
+  alone never uses the email's budget.
+
+Every count lives in the database, so the limits hold across server processes (`alex serve
+--workers N` does not multiply them) and restarts."""
 
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from datetime import timedelta
 
+from limits import RateLimitItemPerMinute
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from alex.core.errors import RateLimitedError
 from alex.db import repository as repo
+from alex.db.rate_limits import DatabaseStorage
 from alex.db.types import utcnow
 
 ANALYSIS_WINDOW = timedelta(hours=1)
+# Keys carry what callers send (an email, a forwarded address); past this length a key is
+# shortened with a digest of the whole, so the stored key always fits its column.
+MAX_KEY_LENGTH = 300
 
 
 def check_analysis_rate(session: Session, user_id: str, per_hour: int) -> None:
@@ -40,61 +44,45 @@ def check_analysis_rate(session: Session, user_id: str, per_hour: int) -> None:
     )
 
 
-class SlidingWindowLimiter:
-    """At most `per_minute` hits per key in any 60 s; `what` names them in the 429 message."""
+class SharedLimiter:
+    """At most `per_minute` hits per key in any 60 s, counted in `storage`; `what` names the
+    hits in the 429 message and `namespace` keeps this limit's keys apart from others'."""
 
     def __init__(
-        self,
-        per_minute: int,
-        what: str,
-        *,
-        window_seconds: float = 60.0,
-        max_keys: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        self, storage: DatabaseStorage, per_minute: int, what: str, *, namespace: str
     ) -> None:
-        self.clock = clock
-        self.limit = per_minute
+        self.storage = storage
+        self.item = RateLimitItemPerMinute(per_minute, namespace=namespace)
+        self.window = MovingWindowRateLimiter(storage)
         self.what = what
-        self.window = window_seconds
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def check(self, key: str) -> None:
         """Count a hit for `key`, or raise RateLimitedError if its budget is spent."""
-        self._hit(key, record=True)
+        key = _bounded(key)
+        if not self.window.hit(self.item, key):
+            raise self._refusal(key)
 
     def ensure_allowed(self, key: str) -> None:
         """Raise if `key`'s budget is spent, without counting a hit (see `record`)."""
-        self._hit(key, record=False)
+        key = _bounded(key)
+        if not self.window.test(self.item, key):
+            raise self._refusal(key)
 
     def record(self, key: str) -> None:
-        """Count a hit that `ensure_allowed` let through (e.g. a failed password)."""
-        with self._lock:
-            self._hits.setdefault(key, deque()).append(self.clock())
-            self._forget_idle(self.clock())
+        """Count a hit that `ensure_allowed` let through (e.g. a failed password). If another
+        process spent the budget meanwhile there is nothing left to count."""
+        self.window.hit(self.item, _bounded(key))
 
-    def _hit(self, key: str, *, record: bool) -> None:
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                retry_after = max(1, math.ceil(hits[0] + self.window - now))
-                raise RateLimitedError(
-                    f"at most {self.limit} {self.what} per minute; try again in {retry_after} s",
-                    retry_after_seconds=retry_after,
-                )
-            if record:
-                hits.append(now)
-            self._forget_idle(now)
+    def _refusal(self, key: str) -> RateLimitedError:
+        reset = self.window.get_window_stats(self.item, key).reset_time
+        retry_after = max(1, math.ceil(reset - self.storage.clock()))
+        return RateLimitedError(
+            f"at most {self.item.amount} {self.what} per minute; try again in {retry_after} s",
+            retry_after_seconds=retry_after,
+        )
 
-    def _forget_idle(self, now: float) -> None:
-        """Drop keys with no hit inside the window once there are many: keys include client
-        addresses and emails, which callers choose."""
-        if len(self._hits) <= self.max_keys:
-            return
-        cutoff = now - self.window
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
-            del self._hits[key]
+
+def _bounded(key: str) -> str:
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return key[:200] + "#" + hashlib.sha256(key.encode()).hexdigest()

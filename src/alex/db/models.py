@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -270,3 +271,17 @@ class TokenRevocation(Timestamped, Base):
     user_id: Mapped[str | None] = mapped_column(String(128))
     issued_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+
+
+class RateLimitHit(Base):
+    """One hit counted by a rate limit (sign-in attempts, writes), in the database so that every
+    server process counts against the same budget (`db/rate_limits.py`, limits' moving window).
+    Times are seconds since the epoch; a row is deleted once it has expired."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(512), nullable=False)
+    at: Mapped[float] = mapped_column(Float, nullable=False)
+    expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alex.api.deps import AuthDep, SessionDep, SettingsDep
 from alex.api.models import AuthConfig, SignInRequest, SignUpRequest, TokenResponse
-from alex.api.ratelimit import SlidingWindowLimiter
+from alex.api.ratelimit import SharedLimiter
 from alex.auth.local import LocalAuthenticator, hash_password, verify_password
 from alex.auth.revocations import Revocations
 from alex.core.errors import AuthenticationError, ConflictError, NotFoundError
@@ -34,8 +34,8 @@ def _local(auth: AuthDep) -> LocalAuthenticator:
     return auth
 
 
-def attempt_limiter(request: Request) -> SlidingWindowLimiter:
-    limiter: SlidingWindowLimiter = request.app.state.signin_limiter
+def attempt_limiter(request: Request) -> SharedLimiter:
+    limiter: SharedLimiter = request.app.state.signin_limiter
     return limiter
 
 
