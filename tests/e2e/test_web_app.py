@@ -22,6 +22,7 @@ from alex.db import repository as repo
 from alex.db.models import Job
 from alex.db.session import make_engine, session_scope
 from alex.db.types import utcnow
+from alex.jobs.leases import retry_reason
 from alex.schemas import JobEventCreate
 from tests.e2e.conftest import SHOTS, Server, Session, publish_screenshots
 
@@ -939,7 +940,7 @@ def test_team_follows_a_running_job_live_and_shows_its_retry(
                 "planner",
                 "progress",
                 "Attempt 2 of 3 started",
-                {"attempt": 2, "max_attempts": 3, "reason": "the worker running it stopped"},
+                {"attempt": 2, "max_attempts": 3, "reason": retry_reason(None)},
             ),
             _event("planner", "progress", "Loaded 1 account with 1 position"),
         ):
@@ -953,7 +954,8 @@ def test_team_follows_a_running_job_live_and_shows_its_retry(
     expect(page.get_by_test_id("job-attempt")).to_have_text("Attempt 2 of 3")
     divider = page.get_by_test_id("attempt-divider")
     expect(divider).to_contain_text("Attempt 2 of 3")
-    expect(divider).to_contain_text("the worker running it stopped")
+    # The reason as the worker words it (jobs/leases.py), as a sentence of its own.
+    expect(divider).to_contain_text("The previous attempt stopped before finishing")
     # The cards show the current attempt: the first attempt's reporter is not still "working".
     expect(page.get_by_test_id("agent-planner")).to_have_attribute("data-status", "working")
     expect(page.get_by_test_id("agent-reporter")).to_have_attribute("data-status", "waiting")

@@ -4,6 +4,13 @@ import { attemptStart, PERSONAS, type AgentEvent, type AgentId } from "@/lib/tea
 
 const SHOWN = 60;
 
+/** The server's reason ("the previous attempt failed (…)") as a sentence of its own. */
+function sentence(text: string): string {
+  const t = text.trim();
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
 export function ActivityFeed({ events, jobStart }: { events: AgentEvent[]; jobStart: number }) {
   const list = [...events].reverse().slice(0, SHOWN);
   return (
@@ -27,7 +34,7 @@ export function ActivityFeed({ events, jobStart }: { events: AgentEvent[]; jobSt
               </p>
               <p className="mt-0.5">
                 {retry.reason
-                  ? `The previous attempt stopped: ${retry.reason}`
+                  ? sentence(retry.reason)
                   : "The previous attempt stopped; the analysis started again."}
               </p>
             </li>
