@@ -1,19 +1,26 @@
-"""Grounding: every figure a narrative quotes must come from a tool result.
+"""Grounding: every figure a narrative quotes must come from a tool result, as a figure of the
+same kind and sign.
 
-`check_grounding` extracts the money amounts, percentages and year counts from a text and looks
-for each among the numbers in the agent's tool outputs, with the tolerance the text's own
-rounding implies: "$1.2M" matches anything within $50,000 of 1,200,000, "$412,346" matches
-within 50 cents, "42.3%" within 0.05 points (of either 42.3 or a fraction 0.423), "23 years"
-within half a year. A figure no tool returned is reported as unmatched.
+`check_grounding` reads the figures quoted in a text with their kind (money, percent,
+percentage points, years, ages, counts) and the figures in the agent's tool outputs with
+theirs: a JSON number's kind comes from its key (`…_pct` is a percentage, `…_pp` points,
+`…_age` an age, money keys such as `total_value`), a list's length is a count, and a tool's own
+sentences (an engine note) are read like the narrative. A quoted figure is grounded when a
+tool figure of a compatible kind lies within the tolerance its written rounding implies
+("$1.2M" ± $50,000; "$412,346" ± 50 cents; "42.3%" ± 0.05; "23 years" ± 0.5). A figure written
+with a sign ("+3.2 pts", "-$500") must match the signed value; an unsigned one ("3.2 points
+below target") may quote a magnitude.
 
 The offline analyst writes its figures with `alex.core.format` (percentage points as "+8.6 pts"),
-so its prose always passes; a model that invents or miscomputes a figure does not."""
+so its prose always passes; a model that invents, miscomputes or re-signs a figure does not.
+`benchmarks/grounding.py` measures both rates."""
 
 from __future__ import annotations
 
 import bisect
 import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,7 +30,17 @@ from alex.payloads import GroundingResult
 
 __all__ = ["Figure", "GroundingResult", "check_grounding", "extract_figures", "merge"]
 
-FigureKind = Literal["money", "percent", "years"]
+FigureKind = Literal["money", "percent", "points", "years", "age", "count"]
+
+# Which tool figures a quoted figure may match: models often write a drift in points as "%".
+COMPATIBLE: dict[FigureKind, tuple[FigureKind, ...]] = {
+    "money": ("money",),
+    "percent": ("percent", "points"),
+    "points": ("points", "percent"),
+    "years": ("years",),
+    "age": ("age",),
+    "count": ("count",),
+}
 
 _MULTIPLIERS = {
     "k": 1e3,
@@ -35,21 +52,39 @@ _MULTIPLIERS = {
     "bn": 1e9,
     "billion": 1e9,
 }
+_SIGN = r"(?P<sign>[+\-\u2212])?"
+_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
 _MONEY = re.compile(
-    r"\$\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
-    r"(?:\s?(?P<mult>thousand|million|billion|mn|bn|[kKmMbB])\b)?"
+    rf"(?<![\w.]){_SIGN}\$\s?{_NUM}(?:\s?(?P<mult>thousand|million|billion|mn|bn|[kKmMbB])\b)?"
 )
-_PERCENT = re.compile(
-    r"(?<![\w.$])(?P<num>\d+(?:,\d{3})*)(?P<dec>\.\d+)?\s?"
-    r"(?:%|percent(?:age points?)?\b|pp\b|pts?\b|points?\b)"
-)
-_YEARS = re.compile(
-    r"(?<![\w.$])(?P<num>\d+)(?P<dec>\.\d+)?(?:\s|-)(?:more\s|additional\s|extra\s)?"
-    r"(?:years?|yrs?)\b",
+_POINTS = re.compile(
+    rf"(?<![\w.$]){_SIGN}{_NUM}[\s-]?(?:percentage[\s-]points?|pp\b|pts?\b|points?\b)",
     re.IGNORECASE,
 )
-_AGE = re.compile(r"\bage(?:d)?\s(?P<num>\d{2,3})(?P<dec>)\b", re.IGNORECASE)
+_PERCENT = re.compile(rf"(?<![\w.$]){_SIGN}{_NUM}\s?(?:%|percent\b)", re.IGNORECASE)
+_YEARS = re.compile(
+    rf"(?<![\w.$]){_SIGN}{_NUM}(?:\s|-)(?:more\s|additional\s|extra\s|fewer\s)?(?:years?|yrs?)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(?:age|aged|ages)\s(?P<num>\d{2,3})(?P<dec>)\b", re.IGNORECASE)
+_COUNT = re.compile(
+    rf"(?<![\w.$]){_NUM}\s(?:[a-z-]+\s)?(?:holdings?|positions?|accounts?|funds?|trades?|"
+    r"instruments?|symbols?|paths|simulations?|scenarios?|sectors?|regions?|asset classes|"
+    r"warnings?|stocks?|ETFs?)\b",
+    re.IGNORECASE,
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], FigureKind], ...] = (
+    (_POINTS, "points"),
+    (_PERCENT, "percent"),
+    (_YEARS, "years"),
+    (_AGE, "age"),
+    (_COUNT, "count"),
+)
 _NUMERIC_STRING = re.compile(r"^-?\d+(?:\.\d+)?$")
+_MONEY_KEY = re.compile(
+    r"(^|_)(value|cash|income|contribution|amount|total|invested|wealth|bought|sold|needed|"
+    r"price|cost|balance|usd|dollars|spending)(_|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,77 +93,146 @@ class Figure:
     text: str
     value: float
     tolerance: float
+    signed: bool = False
     start: int = 0
 
 
-# --------------------------------------------------------------------------- extraction
+# --------------------------------------------------------------------------- the narrative
 
 
-def _tolerance(decimals: str, multiplier: float, *, floor: float) -> float:
+def _tolerance(decimals: str, multiplier: float) -> float:
     places = len(decimals) - 1 if decimals else 0
-    return max(0.5 * 10.0**-places * multiplier, floor)
+    return 0.5 * 10.0**-places * multiplier
+
+
+def _number(match: re.Match[str]) -> float:
+    return float(match.group("num").replace(",", "") + (match.group("dec") or ""))
+
+
+def _sign(match: re.Match[str]) -> tuple[float, bool]:
+    sign = match.groupdict().get("sign")
+    return (-1.0 if sign in ("-", "\u2212") else 1.0), bool(sign)
 
 
 def extract_figures(text: str) -> list[Figure]:
-    """The money amounts, percentages and year counts quoted in `text`, in text order."""
+    """The figures quoted in `text` with their kinds, in text order. A span claimed by one
+    kind (the "3.2" of "+3.2 pp") is not read again as another."""
     figures: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(match: re.Match[str]) -> bool:
+        start, end = match.span()
+        return all(end <= s or start >= e for s, e in taken)
+
     for match in _MONEY.finditer(text):
-        mult_key = (match.group("mult") or "").lower()
-        multiplier = _MULTIPLIERS.get(mult_key, 1.0)
-        number = float(match.group("num").replace(",", "") + (match.group("dec") or ""))
+        multiplier = _MULTIPLIERS.get((match.group("mult") or "").lower(), 1.0)
+        sign, signed = _sign(match)
+        tolerance = max(_tolerance(match.group("dec") or "", multiplier), 0.005)
         figures.append(
             Figure(
                 "money",
                 match.group(0).strip(),
-                number * multiplier,
-                _tolerance(match.group("dec") or "", multiplier, floor=0.005),
+                sign * _number(match) * multiplier,
+                tolerance,
+                signed,
                 match.start(),
             )
         )
-    for pattern, kind in ((_PERCENT, "percent"), (_YEARS, "years"), (_AGE, "years")):
+        taken.append(match.span())
+    for pattern, kind in _PATTERNS:
         for match in pattern.finditer(text):
-            number = float(match.group("num").replace(",", "") + (match.group("dec") or ""))
+            if not free(match):
+                continue
+            sign, signed = _sign(match)
             figures.append(
                 Figure(
-                    kind,  # type: ignore[arg-type]
+                    kind,
                     match.group(0).strip(),
-                    number,
-                    _tolerance(match.group("dec") or "", 1.0, floor=1e-9),
+                    sign * _number(match),
+                    max(_tolerance(match.group("dec") or "", 1.0), 1e-9),
+                    signed,
                     match.start(),
                 )
             )
+            taken.append(match.span())
     return sorted(figures, key=lambda f: f.start)
 
 
-def _numbers(value: Any) -> Iterator[float]:
-    if isinstance(value, bool):
+# --------------------------------------------------------------------------- the tools
+
+
+def key_kind(key: str) -> FigureKind | None:
+    """The kind of a JSON number from its key, or None for numbers prose never quotes as a
+    figure of a kind (a seed, an id)."""
+    key = key.lower()
+    if key.endswith("_pp") or "_pp_" in key:
+        return "points"
+    if key == "pct" or key.endswith("_pct") or "_pct_" in key or key.startswith("pct_"):
+        return "percent"
+    if key.endswith("_age") or key == "age" or key.endswith("_age_median"):
+        return "age"
+    if "years" in key:
+        return "years"
+    if key.endswith("_count") or key in ("count", "paths", "holdings", "positions", "accounts"):
+        return "count"
+    # Effective numbers (1 / HHI) are counts with a decimal: "4.7 independent positions".
+    if key.startswith("effective_") or key == "diversification_score":
+        return "count"
+    if _MONEY_KEY.search(key):
+        return "money"
+    if key.endswith(("_probability", "_fraction", "_rate", "_ratio", "_weight")):
+        return "percent"  # a fraction: quoted ×100 (see `_values`)
+    return None
+
+
+TypedNumbers = dict[FigureKind, list[float]]
+
+
+def _values(key: str, value: float) -> Iterator[float]:
+    yield value
+    if key.endswith(("_probability", "_fraction", "_rate", "_ratio", "_weight")):
+        yield value * 100.0
+
+
+def _walk(value: Any, key: str, out: dict[FigureKind, set[float]]) -> None:
+    if isinstance(value, bool) or value is None:
         return
-    if isinstance(value, int | float):
-        if math.isfinite(value):
-            yield abs(float(value))
-    elif isinstance(value, Decimal):
-        yield abs(float(value))
+    if isinstance(value, dict):
+        for k, item in value.items():
+            _walk(item, str(k), out)
+        return
+    if isinstance(value, list | tuple):
+        out["count"].add(float(len(value)))
+        for item in value:
+            _walk(item, key, out)
+        return
+    number: float | None = None
+    if isinstance(value, int | float | Decimal):
+        number = float(value)
     elif isinstance(value, str):
-        if _NUMERIC_STRING.match(value.strip()):
+        stripped = value.strip()
+        if _NUMERIC_STRING.match(stripped):
             try:
-                yield abs(float(Decimal(value.strip())))
+                number = float(Decimal(stripped))
             except InvalidOperation:
                 return
         else:
-            # Figures inside a tool's own sentences (an engine note) may be quoted too.
+            # A tool's own sentence (an engine note) carries its figures' kinds in its words.
             for figure in extract_figures(value):
-                yield abs(figure.value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _numbers(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _numbers(item)
+                out[figure.kind].add(figure.value)
+            return
+    if number is None or not math.isfinite(number):
+        return
+    kind = key_kind(key)
+    if kind is not None:
+        out[kind].update(_values(key.lower(), number))
 
 
-def tool_numbers(outputs: Iterable[Any]) -> list[float]:
-    """Every number in the tool outputs (JSON values, numeric strings), sorted, as magnitudes."""
-    return sorted(set(_numbers(list(outputs))))
+def tool_numbers(outputs: Iterable[Any]) -> TypedNumbers:
+    """Every figure in the tool outputs, by kind, sorted."""
+    found: dict[FigureKind, set[float]] = defaultdict(set)
+    _walk(list(outputs), "", found)
+    return {kind: sorted(values) for kind, values in found.items()}
 
 
 def _near(numbers: list[float], value: float, tolerance: float) -> bool:
@@ -136,17 +240,19 @@ def _near(numbers: list[float], value: float, tolerance: float) -> bool:
     return index < len(numbers) and numbers[index] <= value + tolerance + 1e-9
 
 
-def _is_grounded(figure: Figure, numbers: list[float]) -> bool:
-    if _near(numbers, figure.value, figure.tolerance):
-        return True
-    # A percentage may come from a fraction (success probability 0.873 → "87.3%").
-    return figure.kind == "percent" and _near(
-        numbers, figure.value / 100.0, figure.tolerance / 100.0
-    )
+def _is_grounded(figure: Figure, numbers: TypedNumbers) -> bool:
+    for kind in COMPATIBLE[figure.kind]:
+        candidates = numbers.get(kind, [])
+        if _near(candidates, figure.value, figure.tolerance):
+            return True
+        # Unsigned prose may quote a magnitude ("3.2 points below target", "fell by $500").
+        if not figure.signed and _near(candidates, -figure.value, figure.tolerance):
+            return True
+    return False
 
 
 def check_grounding(text: str, outputs: Iterable[Any]) -> GroundingResult:
-    """Compare every figure quoted in `text` with the numbers in `outputs`."""
+    """Compare every figure quoted in `text` with the figures of its kind in `outputs`."""
     numbers = tool_numbers(outputs)
     figures = extract_figures(text)
     unmatched = [f.text for f in figures if not _is_grounded(f, numbers)]
