@@ -126,28 +126,48 @@ async def test_crash_leaves_job_retryable_and_rerun_does_not_duplicate(
     assert kinds(events, "planner").count("completed") == 1
 
 
-def _slow(output: list[Any], delay: float = 0.05) -> ModelStep:
+def _together(meeting: asyncio.Barrier, output: list[Any]) -> ModelStep:
+    """Answer once every party of `meeting` has reached it: run one after another, the
+    specialists would never all get there (the wait gives up after 30 s and the run fails)."""
+
     async def respond(call: ModelCall) -> list[Any]:
-        await asyncio.sleep(delay)
+        await asyncio.wait_for(meeting.wait(), 30)
         return output
+
+    return ModelStep.respond(respond)
+
+
+def _never() -> ModelStep:
+    async def respond(call: ModelCall) -> list[Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     return ModelStep.respond(respond)
 
 
 async def test_specialists_run_concurrently(engine: Engine, demo_job: uuid.UUID) -> None:
     charts = {"charts": [{"key": "asset_class_donut", "title": "Mix", "description": "Mix."}]}
+    # All three are asked for their first answer at once; the charter's only answer, and the
+    # others' second ones (after their tool), come once both tools have run.
+    first, after_tools = asyncio.Barrier(3), asyncio.Barrier(3)
+
+    async def charter_answer(call: ModelCall) -> list[Any]:
+        await asyncio.wait_for(first.wait(), 30)
+        await asyncio.wait_for(after_tools.wait(), 30)
+        return _reply(json.dumps(charts))
+
     models: dict[str, Model] = {
         "reporter": ScriptedModel(
             [
-                _slow([function_call("get_allocation", {}, call_id="r1")]),
-                _slow(_reply("## Summary\n\nA short report.")),
+                _together(first, [function_call("get_allocation", {}, call_id="r1")]),
+                _together(after_tools, _reply("## Summary\n\nA short report.")),
             ]
         ),
-        "charter": ScriptedModel([_slow(_reply(json.dumps(charts)), delay=0.1)]),
+        "charter": ScriptedModel([ModelStep.respond(charter_answer)]),
         "retirement": ScriptedModel(
             [
-                _slow([function_call("run_base_projection", {}, call_id="t1")]),
-                _slow(_reply("## Retirement outlook\n\nSee the chart.")),
+                _together(first, [function_call("run_base_projection", {}, call_id="t1")]),
+                _together(after_tools, _reply("## Retirement outlook\n\nSee the chart.")),
             ]
         ),
     }
@@ -190,10 +210,7 @@ async def test_tagger_classification_feeds_the_analysis(
 async def test_timeouts_everywhere_leave_the_job_for_the_queue_to_retry(
     engine: Engine, demo_job: uuid.UUID
 ) -> None:
-    slow = {
-        name: ScriptedModel([_slow(_reply("late"), delay=5)])
-        for name in ("reporter", "charter", "retirement")
-    }
+    slow = {name: ScriptedModel([_never()]) for name in ("reporter", "charter", "retirement")}
     settings = Settings(agent_timeout_seconds=0.2)
 
     with pytest.raises(AnalysisInterruptedError, match="time limit"):

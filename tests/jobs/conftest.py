@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -53,16 +56,32 @@ def load(engine: Engine, job_id: uuid.UUID) -> Job:
 
 class Recorder:
     """A runner double that completes the job the way the planner does (its writes fenced on
-    the lease it is given), counting runs. `hold` keeps every run waiting until it is set."""
+    the lease it is given), counting runs. `hold` keeps every run waiting until it is set (an
+    asyncio event, for workers on the test's loop); `gate` is the same across threads (the
+    local queue's workers). Each finished run, however it ended, is put on `finished`."""
 
-    def __init__(self, *, fail_times: int = 0, hold: asyncio.Event | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fail_times: int = 0,
+        hold: asyncio.Event | None = None,
+        gate: threading.Event | None = None,
+    ) -> None:
         self.runs: list[uuid.UUID] = []
         self.fail_times = fail_times
         self.hold = hold
+        self.gate = gate
+        self.finished: queue.Queue[uuid.UUID] = queue.Queue()
 
     async def __call__(
         self, job_id: uuid.UUID, *, engine: Engine | None = None, lease_owner: str | None = None
     ) -> None:
+        try:
+            await self._run(job_id, engine, lease_owner)
+        finally:
+            self.finished.put(job_id)
+
+    async def _run(self, job_id: uuid.UUID, engine: Engine | None, lease_owner: str | None) -> None:
         assert engine is not None
         self.runs.append(job_id)
         with session_scope(engine) as session:
@@ -72,10 +91,19 @@ class Recorder:
             repo.mark_job_running(session, job)
         if self.hold is not None:
             await self.hold.wait()
+        if self.gate is not None:
+            await asyncio.to_thread(self.gate.wait, 30)
         if len(self.runs) <= self.fail_times:
             raise RuntimeError(f"boom {len(self.runs)}")
         with session_scope(engine) as session:
             repo.complete_job(session, repo.lock_job(session, job_id, lease_owner))
+
+
+def wait_finished(finished: queue.Queue[uuid.UUID], *job_ids: uuid.UUID) -> None:
+    """Block until a runner has finished each of `job_ids` (30 s at most for each)."""
+    waiting = set(job_ids)
+    while waiting:
+        waiting.discard(finished.get(timeout=30))
 
 
 class WallClock:
@@ -114,3 +142,102 @@ class ManualHeartbeat:
         self._ticks.put(None)
         self._waiting.get(timeout=10)  # the renewal is done: it waits for the next
         self._waiting.put(None)  # ...which the next beat() starts from
+
+
+def start_moto(port: int) -> subprocess.Popen[str]:
+    """A moto server on `port`, returned once it says it is listening (read from its log, so
+    nothing polls; a thread keeps reading the log so the server never blocks on it)."""
+    binary = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
+    proc = subprocess.Popen(
+        [binary, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    listening = threading.Event()
+
+    def read_log() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "Running on" in line:
+                listening.set()
+
+    threading.Thread(target=read_log, name=f"moto-{port}", daemon=True).start()
+    if not listening.wait(30):
+        proc.kill()
+        raise RuntimeError("moto_server did not start")
+    return proc
+
+
+class ProcessOutput:
+    """What a subprocess prints (stdout and stderr), copied to `path` as it comes. Tests wait
+    for the line saying something happened instead of polling for its effect."""
+
+    def __init__(
+        self,
+        proc: subprocess.Popen[str],
+        path: Path,
+        changed: threading.Condition | None = None,
+    ) -> None:
+        """`changed` may be shared by several processes' outputs (see `wait_for_all`)."""
+        self.path = path
+        self._lines: list[str] = []
+        self._ended = False
+        self._changed = changed or threading.Condition()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        with self.path.open("w") as copy:
+            for line in proc.stdout:
+                copy.write(line)
+                copy.flush()
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def count(self, text: str) -> int:
+        with self._changed:
+            return sum(text in line for line in self._lines)
+
+    def wait_for(self, text: str, times: int = 1, timeout: float = 60) -> None:
+        """Return once `text` has appeared in `times` lines; fail (with the output) if the
+        process ends or `timeout` passes first."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._ended or sum(text in line for line in self._lines) >= times,
+                timeout,
+            )
+            seen = sum(text in line for line in self._lines)
+            tail = "".join(self._lines[-40:])
+        assert seen >= times, f"waited for {times} x {text!r}, saw {seen}:\n{tail}"
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
+
+
+def wait_for_all(outputs: list[ProcessOutput], text: str, times: int, timeout: float = 60) -> None:
+    """Return once `text` has appeared in `times` lines across `outputs`, which must share
+    one condition."""
+    changed = outputs[0]._changed
+    assert all(o._changed is changed for o in outputs)
+    with changed:
+        changed.wait_for(lambda: sum(o.count(text) for o in outputs) >= times, timeout)
+        seen = sum(o.count(text) for o in outputs)
+    assert seen >= times, f"waited for {times} x {text!r}, saw {seen}"
+
+
+def start_process(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    changed: threading.Condition | None = None,
+) -> tuple[subprocess.Popen[str], ProcessOutput]:
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return proc, ProcessOutput(proc, log, changed)

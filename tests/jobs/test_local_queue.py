@@ -1,8 +1,11 @@
-"""The embedded profile: workers inside the API process run jobs the API enqueues."""
+"""The embedded profile: workers inside the API process run jobs the API enqueues. The tests
+wait for a job by the runner's own signal that it finished, not by polling the API."""
 
 from __future__ import annotations
 
-import time
+import queue
+import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,46 +13,52 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from alex.agents.planner.job_runner import planner_job_runner
 from alex.api.app import create_app
 from alex.core.config import Settings
 from alex.db import repository as repo
 from alex.db.seed import seed_instruments
 from alex.db.session import session_scope
 from alex.jobs.runner import JobRunner
-from tests.jobs.conftest import Recorder
+from tests.jobs.conftest import Recorder, wait_finished
 
 
-def _client(settings: Settings, engine: Engine, runner: JobRunner | None) -> TestClient:
+def _client(settings: Settings, engine: Engine, runner: JobRunner) -> TestClient:
     with session_scope(engine) as session:
         seed_instruments(session)
     return TestClient(create_app(settings, engine=engine, runner=runner))
 
 
-def _wait_for(client: TestClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
-        if job["status"] in ("completed", "failed"):
-            return dict(job)
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
+def _job(client: TestClient, headers: dict[str, str], job_id: uuid.UUID | str) -> dict[str, Any]:
+    return dict(client.get(f"/api/jobs/{job_id}", headers=headers).json())
 
 
 @pytest.fixture
-def demo(job_settings: Settings, engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with _client(job_settings, engine, Recorder()) as client:
+def gated() -> Iterator[Recorder]:
+    """A runner whose jobs wait until the test opens the gate (opened at the end regardless,
+    so no worker thread is left waiting)."""
+    recorder = Recorder(gate=threading.Event())
+    yield recorder
+    assert recorder.gate is not None
+    recorder.gate.set()
+
+
+def test_local_workers_run_enqueued_jobs(
+    job_settings: Settings, engine: Engine, gated: Recorder
+) -> None:
+    with _client(job_settings, engine, gated) as client:
         token = client.post("/api/auth/demo").json()["access_token"]
-        yield client, {"Authorization": f"Bearer {token}"}
-
-
-def test_local_workers_run_enqueued_jobs(demo: tuple[TestClient, dict[str, str]]) -> None:
-    client, headers = demo
-    started = time.perf_counter()
-    job_id = client.post("/api/analyze", headers=headers).json()["job_id"]
-    assert time.perf_counter() - started < 0.5
-    job = _wait_for(client, headers, job_id)
-    assert job["status"] == "completed"
-    assert job["attempts"] == 1
+        headers = {"Authorization": f"Bearer {token}"}
+        response = client.post("/api/analyze", headers=headers)
+        assert response.status_code == 202
+        job_id = uuid.UUID(response.json()["job_id"])
+        # The answer came back while the job cannot finish: enqueueing does not wait for it.
+        assert _job(client, headers, job_id)["status"] in ("pending", "running")
+        assert gated.gate is not None
+        gated.gate.set()
+        wait_finished(gated.finished, job_id)
+        job = _job(client, headers, job_id)
+    assert (job["status"], job["attempts"]) == ("completed", 1)
 
 
 def test_restart_picks_up_leftover_jobs(job_settings: Settings, engine: Engine) -> None:
@@ -72,8 +81,8 @@ def test_restart_picks_up_leftover_jobs(job_settings: Settings, engine: Engine) 
     with _client(job_settings, engine, runner) as client:
         token = client.app.state.auth.issue("restart_user")  # type: ignore[attr-defined]
         headers = {"Authorization": f"Bearer {token}"}
-        first = _wait_for(client, headers, str(pending))
-        second = _wait_for(client, headers, str(crashed_id))
+        wait_finished(runner.finished, pending, crashed_id)
+        first, second = _job(client, headers, pending), _job(client, headers, crashed_id)
     assert first["status"] == second["status"] == "completed"
     assert second["attempts"] == 2
     assert sorted(runner.runs) == sorted([pending, crashed_id])
@@ -81,11 +90,23 @@ def test_restart_picks_up_leftover_jobs(job_settings: Settings, engine: Engine) 
 
 def test_real_planner_completes_demo_analysis(job_settings: Settings, engine: Engine) -> None:
     """POST /api/analyze to completed with the planner's job runner and the offline analyst."""
-    with _client(job_settings.model_copy(update={"job_lease_seconds": 30}), engine, None) as client:
+    finished: queue.Queue[uuid.UUID] = queue.Queue()
+
+    async def planner(
+        job_id: uuid.UUID, *, engine: Engine | None = None, lease_owner: str | None = None
+    ) -> None:
+        try:
+            await planner_job_runner(job_id, engine=engine, lease_owner=lease_owner)
+        finally:
+            finished.put(job_id)
+
+    settings = job_settings.model_copy(update={"job_lease_seconds": 30})
+    with _client(settings, engine, planner) as client:
         token = client.post("/api/auth/demo").json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         job_id = client.post("/api/analyze", headers=headers).json()["job_id"]
-        job = _wait_for(client, headers, job_id)
+        wait_finished(finished, uuid.UUID(job_id))
+        job = _job(client, headers, job_id)
         assert job["status"] == "completed", job["error_message"]
         assert job["report_payload"]
         events = client.get(f"/api/jobs/{job_id}/events", headers=headers).json()

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +23,7 @@ from alex.db import repository as repo
 from alex.db.models import Base, Job
 from alex.db.seed import ensure_demo_user, seed_instruments
 from alex.db.session import session_scope
+from tests.jobs.conftest import ProcessOutput, start_process, wait_for_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("pg-workers")]
 
@@ -48,26 +49,24 @@ class Workers:
             "ALEX_QUEUE": "postgres",
             "ALEX_JOB_LEASE_SECONDS": "1.5",
             "ALEX_WORKER_POLL_SECONDS": "0.1",
-            "ALEX_WORKER_JOB_DELAY_SECONDS": "4",
             "ALEX_LOG_FORMAT": "json",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
         self.tmp_path = tmp_path
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[subprocess.Popen[str]] = []
+        self.outputs: list[ProcessOutput] = []
+        self.changed = threading.Condition()  # one for every worker's output
 
-    def start(self, name: str, **env: str) -> subprocess.Popen[bytes]:
-        log = (self.tmp_path / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
+    def start(self, name: str, **env: str) -> tuple[subprocess.Popen[str], ProcessOutput]:
+        proc, output = start_process(
             [sys.executable, "-m", "alex.cli", "worker"],
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            {**self.env, **env},
+            self.tmp_path / f"{name}.log",
+            self.changed,
         )
         self.procs.append(proc)
-        return proc
-
-    def log(self, name: str) -> str:
-        return (self.tmp_path / f"{name}.log").read_text()
+        self.outputs.append(output)
+        return proc, output
 
     def stop_all(self) -> None:
         for proc in self.procs:
@@ -96,28 +95,22 @@ def _load(engine: Engine, job_id: uuid.UUID) -> Job:
         return job
 
 
-def _wait(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_sigterm_lets_the_current_job_finish(pg_engine: Engine, workers: Workers) -> None:
     job_id = _job(pg_engine)
-    worker = workers.start("graceful", ALEX_WORKER_JOB_DELAY_SECONDS="1")
-    _wait(lambda: _load(pg_engine, job_id).lease_owner is not None, 30, "the claim")
+    worker, output = workers.start("graceful", ALEX_WORKER_JOB_DELAY_SECONDS="1")
+    output.wait_for("job claimed")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(30) == 0
+    output.wait_for("worker stopped")
     assert _load(pg_engine, job_id).status == "completed"
-    assert "worker stopped" in workers.log("graceful")
+    text = output.text()
+    assert text.index("job finished") < text.index("worker stopped")
 
 
 def test_several_workers_share_jobs(pg_engine: Engine, workers: Workers) -> None:
     ids = [_job(pg_engine) for _ in range(6)]
     for name in ("w1", "w2"):
-        workers.start(name, ALEX_WORKER_JOB_DELAY_SECONDS="0")
-    _wait(lambda: all(_load(pg_engine, j).status == "completed" for j in ids), 60, "all six jobs")
+        workers.start(name)
+    wait_for_all(workers.outputs, "job finished", len(ids))
+    assert all(_load(pg_engine, j).status == "completed" for j in ids)
     assert all(_load(pg_engine, j).attempts == 1 for j in ids)

@@ -8,11 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.jobs.conftest import start_process
 
 pytestmark = pytest.mark.xdist_group("serve")
 
@@ -34,31 +35,19 @@ def test_serve_demo_analysis_completes(tmp_path: Path) -> None:
     }
     cli = [sys.executable, "-m", "alex.cli"]
     subprocess.run([*cli, "db", "seed"], env=env, check=True, capture_output=True, timeout=120)
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([*cli, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server, output = start_process([*cli, "serve"], env, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        output.wait_for("Application startup complete")
         with httpx.Client(base_url=base, timeout=10) as client:
+            assert client.get("/ready").status_code == 200
             assert "/docs" in client.get("/").text
             token = client.post("/api/auth/demo").json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             assert len(client.get("/api/accounts", headers=headers).json()) == 3
-            started = time.perf_counter()
             job_id = client.post("/api/analyze", headers=headers).json()["job_id"]
-            while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json())[
-                "status"
-            ] not in ("completed", "failed"):
-                assert time.perf_counter() - started < 60
-                time.sleep(0.05)
+            output.wait_for("job finished")  # the worker's line once the runner returned
+            job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
             assert job["status"] == "completed", job["error_message"]
             assert job["report_payload"]["markdown"]
             listed = client.get("/api/jobs", headers=headers).json()
@@ -67,7 +56,7 @@ def test_serve_demo_analysis_completes(tmp_path: Path) -> None:
         server.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert server.wait(20) in (0, -signal.SIGTERM)
-    text = (tmp_path / "serve.log").read_text()
-    assert "Application shutdown complete" in text
+    output.wait_for("Application shutdown complete")
+    text = output.text()
     assert "eyJ" not in text  # tokens never logged
     assert "user_id=demo" in text or '"user_id": "demo"' in text

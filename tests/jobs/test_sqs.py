@@ -6,19 +6,13 @@ failing is moved to the dead-letter queue after maxReceiveCount=3."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -30,7 +24,7 @@ from alex.db.seed import ensure_demo_user, seed_instruments
 from alex.db.session import session_scope
 from alex.db.types import utcnow
 from alex.jobs.sqs import JobMessage, SqsDeliveryError, handle_sqs_event, poll_once
-from tests.jobs.conftest import Recorder, load
+from tests.jobs.conftest import Recorder, load, start_moto
 
 pytestmark = pytest.mark.xdist_group("moto")
 
@@ -43,25 +37,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    binary = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
     port = _free_port()
-    proc = subprocess.Popen(
-        [binary, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/moto-api/", timeout=0.5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("moto_server did not start")
-    yield url
+    proc = start_moto(port)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
 
@@ -115,8 +93,11 @@ def _count(client: Any, url: str) -> int:
 def _drain(
     client: Any, url: str, engine: Engine, settings: Settings, runner: Recorder, until: Any
 ) -> None:
-    deadline = time.monotonic() + 30
-    while not until() and time.monotonic() < deadline:
+    """Consume like the Lambda event source would until `until()`. Each receive long-polls
+    for at most a second, which is how a redelivery (after the 1 s visibility timeout) lands."""
+    for _ in range(30):
+        if until():
+            return
         poll_once(client, url, engine=engine, settings=settings, runner=runner, wait_seconds=1)
     assert until(), "condition not reached"
 
@@ -137,7 +118,10 @@ def test_api_sends_and_consumer_completes(
 
     message = client.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
     assert JobMessage.model_validate_json(message["Body"]).job_id == job_id
-    time.sleep(1.2)  # not deleted: visible again after the 1 s visibility timeout
+    # Received but not deleted: it is still in the queue; make it visible again at once.
+    client.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+    )
 
     runner = Recorder()
     _drain(client, url, engine, sqs_settings, runner, lambda: _count(client, url) == 0)

@@ -6,18 +6,14 @@ pauses and the clock are injected."""
 from __future__ import annotations
 
 import logging
-import shutil
 import socket
 import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
-import httpx
 import pytest
 from botocore.config import Config
 from sqlalchemy import Engine
@@ -26,7 +22,7 @@ from typer.testing import CliRunner
 from alex.cli import app as cli
 from alex.core.config import Settings, get_settings
 from alex.jobs.sqs import JobMessage, SqsConfigError, check_consumer_config, consume_forever
-from tests.jobs.conftest import Recorder, load
+from tests.jobs.conftest import Recorder, load, start_moto
 
 pytestmark = pytest.mark.xdist_group("moto")
 
@@ -80,7 +76,11 @@ def test_worker_names_missing_credentials(no_aws_credentials: None) -> None:
 
 
 def test_credentials_from_the_environment_pass(aws_env: None) -> None:
-    check_consumer_config(Settings(queue="sqs", sqs_queue_url=f"https://sqs.example/{ACCOUNT}/q"))
+    settings = Settings(queue="sqs", sqs_queue_url=f"https://sqs.example/{ACCOUNT}/q")
+    try:
+        check_consumer_config(settings)  # the check that refuses a missing key (above)
+    except SqsConfigError as exc:
+        pytest.fail(f"refused although AWS_ACCESS_KEY_ID is set: {exc}")
 
 
 def _free_port() -> int:
@@ -89,27 +89,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_moto(port: int) -> subprocess.Popen[bytes]:
-    binary = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
-    proc = subprocess.Popen(
-        [binary, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/moto-api/", timeout=0.5)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)  # waiting for a subprocess to listen, not timing the code under test
-    proc.kill()
-    pytest.fail("moto_server did not start")
-
-
 @pytest.fixture
-def late_endpoint() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
-    started: list[subprocess.Popen[bytes]] = []
+def late_endpoint() -> Iterator[tuple[int, list[subprocess.Popen[str]]]]:
+    started: list[subprocess.Popen[str]] = []
     yield _free_port(), started
     for proc in started:
         proc.terminate()
@@ -121,7 +103,7 @@ def test_unreachable_endpoint_is_retried_with_backoff_until_it_answers(
     job_settings: Settings,
     new_job: Callable[[], uuid.UUID],
     aws_env: None,
-    late_endpoint: tuple[int, list[subprocess.Popen[bytes]]],
+    late_endpoint: tuple[int, list[subprocess.Popen[str]]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     port, started = late_endpoint
@@ -158,7 +140,7 @@ def test_unreachable_endpoint_is_retried_with_backoff_until_it_answers(
         pauses.append(seconds)
         now[0] += seconds
         if len(pauses) == 4:  # the endpoint comes up, with the job waiting in the queue
-            started.append(_start_moto(port))
+            started.append(start_moto(port))
             url = client.create_queue(QueueName=name)["QueueUrl"]
             assert url == settings.sqs_queue_url
             client.send_message(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -134,11 +134,17 @@ def create_app(
     return app
 
 
-async def poll_revocations(revocations: Revocations, engine: Engine, every: float) -> None:
+async def poll_revocations(
+    revocations: Revocations,
+    engine: Engine,
+    every: float,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
     """Pick up sign-outs and deletions made through other processes. A failed poll (database
     briefly away) is logged and retried; requests keep the list as last loaded."""
     while True:
-        await asyncio.sleep(every)
+        await sleep(every)
         try:
             await load_revocations(revocations, engine)
         except Exception:  # anything else would end the loop and freeze the list unnoticed
