@@ -13,7 +13,7 @@ from agents.tracing import add_trace_processor
 from sqlalchemy import Engine
 
 from alex.agents.charter.lambda_handler import handler as charter_handler
-from alex.agents.model import build_model, build_model_settings, usage_report
+from alex.agents.model import build_model, build_model_settings, check_models, usage_report
 from alex.agents.observability import RecordingProcessor, configure_tracing, reset_tracing
 from alex.agents.offline import OfflineAnalyst, OfflineTurn, PlannedCall
 from alex.agents.planner.lambda_handler import handler as planner_handler
@@ -66,27 +66,62 @@ async def test_offline_analyst_streams_the_same_answer() -> None:
 
 
 def test_model_factory(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(build_model(write=_write), OfflineAnalyst)
+    assert isinstance(build_model("reporter", write=_write), OfflineAnalyst)
 
-    settings = Settings(model="bedrock/amazon.nova-pro-v1:0", bedrock_region="eu-west-1")
-    model = build_model(write=_write, settings=settings)
+    settings = Settings(
+        model="bedrock/amazon.nova-pro-v1:0",
+        bedrock_region="eu-west-1",
+        bedrock_endpoint_url="http://bedrock.internal",
+        model_base_url="http://ignored-for-bedrock/v1",
+    )
+    model = build_model("reporter", write=_write, settings=settings)
     assert isinstance(model, LitellmModel) and model.model == "bedrock/amazon.nova-pro-v1:0"
-    model_settings = build_model_settings(settings)
-    assert model_settings.extra_args == {"aws_region_name": "eu-west-1"}
+    assert model.base_url is None
+    model_settings = build_model_settings("reporter", settings)
+    assert model_settings.extra_args == {
+        "aws_region_name": "eu-west-1",
+        "aws_bedrock_runtime_endpoint": "http://bedrock.internal",
+    }
     assert model_settings.retry is not None
     assert model_settings.retry.max_retries == settings.model_max_retries
     assert model_settings.retry.policy is not None
+
+
+def test_each_agent_may_have_its_own_model() -> None:
+    settings = Settings(
+        model="openai/gpt-4.1",
+        model_tagger="openai/gpt-4.1-mini",
+        model_charter="offline",
+        model_base_url="http://127.0.0.1:9/v1",
+        model_api_key="sk-test",
+    )
+    tagger = build_model("tagger", write=_write, settings=settings)
+    reporter = build_model("reporter", write=_write, settings=settings)
+    assert isinstance(tagger, LitellmModel) and tagger.model == "openai/gpt-4.1-mini"
+    assert isinstance(reporter, LitellmModel) and reporter.model == "openai/gpt-4.1"
+    assert (reporter.base_url, reporter.api_key) == ("http://127.0.0.1:9/v1", "sk-test")
+    assert isinstance(build_model("charter", write=_write, settings=settings), OfflineAnalyst)
+    assert build_model_settings("reporter", settings).extra_args is None
+    assert not settings.offline_model
+    assert Settings(model="offline").offline_model
+
+
+def test_model_ids_are_checked_before_any_job_runs() -> None:
+    assert check_models(Settings(model="openai/gpt-4.1-mini", model_tagger="offline")) == []
+    problems = check_models(Settings(model="nonsense/model", model_reporter="gpt-4o"))
+    assert len(problems) == 1
+    assert problems[0].startswith("ALEX_MODEL: 'nonsense/model' names no provider")
 
 
 def test_usage_is_priced_from_the_bundled_cost_map() -> None:
     from agents import Usage
 
     usage = Usage(requests=2, input_tokens=1000, output_tokens=500, total_tokens=1500)
-    offline = usage_report(usage, Settings())
+    offline = usage_report(usage, OfflineAnalyst(write=_write))
     assert (offline.tokens_in, offline.tokens_out, offline.cost_usd) == (1000, 500, 0)
-    priced = usage_report(usage, Settings(model="openai/gpt-4o-mini"))
+    priced = usage_report(usage, LitellmModel(model="openai/gpt-4o-mini"))
     assert priced.cost_usd is not None and priced.cost_usd > 0
-    unknown = usage_report(usage, Settings(model="openai/no-such-model"))
+    unknown = usage_report(usage, LitellmModel(model="openai/no-such-model"))
     assert unknown.cost_usd is None and unknown.as_data()["cost_known"] is False
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -17,40 +18,57 @@ from agents import Model, ModelRetrySettings, ModelSettings, Usage, retry_polici
 from alex.agents.events import UsageReport
 from alex.agents.observability import configure_tracing
 from alex.agents.offline import OfflineAnalyst, OfflinePlan, OfflineWrite
-from alex.core.config import Settings, get_settings
+from alex.core.config import MODEL_AGENTS, Settings, get_settings, is_offline
+from alex.schemas import AgentName
 
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = (408, 409, 429, 500, 502, 503, 504, 529)
+JOB_HEADER = "X-Alex-Job-Id"
 
 
 def build_model(
-    *, write: OfflineWrite, plan: OfflinePlan | None = None, settings: Settings | None = None
+    agent: AgentName,
+    *,
+    write: OfflineWrite,
+    plan: OfflinePlan | None = None,
+    settings: Settings | None = None,
 ) -> Model:
-    """The configured model for one agent. `write`/`plan` are that agent's offline analyst
-    templates, used only when no model is configured."""
+    """The configured model for `agent` (its `ALEX_MODEL_<AGENT>` override, else `ALEX_MODEL`).
+    `write`/`plan` are that agent's offline analyst templates, used when it has no model."""
     settings = settings or get_settings()
     configure_tracing(settings)
-    if settings.offline_model:
+    model_id = settings.model_for(agent)
+    if is_offline(model_id):
         return OfflineAnalyst(write=write, plan=plan)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from agents.extensions.models.litellm_model import LitellmModel
 
-    return LitellmModel(model=settings.model.strip())
+    key = settings.model_api_key.get_secret_value() if settings.model_api_key else None
+    # The base URL is for OpenAI-compatible servers; Bedrock has its own endpoint setting.
+    base_url = None if model_id.startswith("bedrock/") else (settings.model_base_url or None)
+    return LitellmModel(model=model_id, base_url=base_url, api_key=key)
 
 
-def build_model_settings(settings: Settings | None = None) -> ModelSettings:
+def build_model_settings(agent: AgentName, settings: Settings | None = None) -> ModelSettings:
     """Retries with exponential backoff (and the provider's Retry-After when it sends one);
-    the Bedrock region for `bedrock/…` ids."""
+    the Bedrock region and endpoint for `bedrock/…` ids."""
     settings = settings or get_settings()
     extra_args: dict[str, Any] | None = None
-    if settings.model.strip().startswith("bedrock/"):
+    if settings.model_for(agent).startswith("bedrock/"):
         extra_args = {"aws_region_name": settings.bedrock_region}
+        if settings.bedrock_endpoint_url:
+            extra_args["aws_bedrock_runtime_endpoint"] = settings.bedrock_endpoint_url
     return ModelSettings(
         extra_args=extra_args,
         retry=ModelRetrySettings(
             max_retries=settings.model_max_retries,
-            backoff={"initial_delay": 1.0, "max_delay": 30.0, "multiplier": 2.0, "jitter": True},
+            backoff={
+                "initial_delay": settings.model_retry_initial_seconds,
+                "max_delay": 30.0,
+                "multiplier": 2.0,
+                "jitter": True,
+            },
             policy=retry_policies.any(
                 retry_policies.provider_suggested(),
                 retry_policies.retry_after(),
@@ -61,14 +79,54 @@ def build_model_settings(settings: Settings | None = None) -> ModelSettings:
     )
 
 
-def usage_report(usage: Usage, settings: Settings | None = None) -> UsageReport:
-    """Tokens as the model reported them, priced with LiteLLM's bundled cost map. The offline
-    analyst costs nothing; a model LiteLLM cannot price is recorded with `cost_usd=None`."""
+def request_settings(job_id: uuid.UUID) -> ModelSettings:
+    """Per-request settings for one job's model calls: the job id travels with every request
+    (a header gateways and provider logs can show, and LiteLLM's callback metadata), so one
+    analysis can be traced from Alex's job page to the provider's records."""
+    return ModelSettings(
+        extra_headers={JOB_HEADER: str(job_id)},
+        metadata={"job_id": str(job_id)},
+    )
+
+
+def model_problem(model_id: str) -> str | None:
+    """Why LiteLLM cannot use `model_id` at all (an unknown provider prefix), or None."""
+    if is_offline(model_id):
+        return None
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    try:
+        litellm.get_llm_provider(model_id)
+    except litellm.exceptions.BadRequestError:
+        return (
+            f"{model_id!r} names no provider LiteLLM knows; write it as <provider>/<model>, "
+            "e.g. bedrock/us.amazon.nova-pro-v1:0, openai/gpt-4.1-mini or ollama/llama3.1"
+        )
+    return None
+
+
+def check_models(settings: Settings | None = None) -> list[str]:
+    """One line per misconfigured model setting (`ALEX_MODEL`, `ALEX_MODEL_<AGENT>`); the
+    server and the workers refuse to start with any, instead of failing every job later."""
     settings = settings or get_settings()
+    problems: list[str] = []
+    for name in ("model", *(f"model_{agent}" for agent in MODEL_AGENTS)):
+        value = str(getattr(settings, name)).strip()
+        problem = model_problem(value) if value else None
+        if problem:
+            problems.append(f"ALEX_{name.upper()}: {problem}")
+    return problems
+
+
+def usage_report(usage: Usage, model: Model | str | None) -> UsageReport:
+    """Tokens as `model` reported them, priced with LiteLLM's bundled cost map. The offline
+    analyst costs nothing; a model LiteLLM cannot price is recorded with `cost_usd=None`."""
     tokens_in, tokens_out = int(usage.input_tokens), int(usage.output_tokens)
+    model_id = describe(model)
     cost: Decimal | None = Decimal("0")
-    if not settings.offline_model and (tokens_in or tokens_out):
-        cost = _litellm_cost(settings.model.strip(), tokens_in, tokens_out)
+    if not is_offline(model_id) and (tokens_in or tokens_out):
+        cost = _litellm_cost(model_id, tokens_in, tokens_out)
     return UsageReport(
         requests=int(usage.requests), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost
     )
@@ -90,7 +148,7 @@ def _litellm_cost(model: str, tokens_in: int, tokens_out: int) -> Decimal | None
 
 def describe(model: Model | str | None) -> str:
     """A short label for the model that wrote a section (stored with it)."""
-    if isinstance(model, OfflineAnalyst):
+    if model is None or isinstance(model, OfflineAnalyst):
         return "offline"
     if isinstance(model, str):
         return model

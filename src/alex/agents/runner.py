@@ -4,14 +4,15 @@ usage, grounding), so no agent folder repeats it."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
-from agents import Agent, Runner
+from agents import Agent, RunConfig, Runner
 
 from alex.agents.context import AgentContext
 from alex.agents.events import EventHooks, UsageReport
 from alex.agents.grounding import GroundingResult, check_grounding
-from alex.agents.model import usage_report
+from alex.agents.model import request_settings, usage_report
 from alex.core.config import Settings, get_settings
 
 MAX_TURNS = 12
@@ -28,12 +29,19 @@ async def run_narrative(
     settings = settings or get_settings()
     hooks = EventHooks(context.recorder, context.agent)
     result = await asyncio.wait_for(
-        Runner.run(agent, task, context=context, hooks=hooks, max_turns=MAX_TURNS),
+        Runner.run(
+            agent,
+            task,
+            context=context,
+            hooks=hooks,
+            max_turns=MAX_TURNS,
+            run_config=run_config(context.inputs.job_id),
+        ),
         timeout=settings.agent_timeout_seconds,
     )
     text = str(result.final_output).strip()
     grounding = check_grounding(text, hooks.outputs())
-    return text, grounding, usage_report(hooks.usage, settings), hooks
+    return text, grounding, usage_report(hooks.usage, agent.model), hooks
 
 
 async def run_structured(
@@ -46,7 +54,19 @@ async def run_structured(
     settings = settings or get_settings()
     hooks = EventHooks(context.recorder, context.agent)
     result = await asyncio.wait_for(
-        Runner.run(agent, task, context=context, hooks=hooks, max_turns=MAX_TURNS),
+        Runner.run(
+            agent,
+            task,
+            context=context,
+            hooks=hooks,
+            max_turns=MAX_TURNS,
+            run_config=run_config(context.inputs.job_id),
+        ),
         timeout=settings.agent_timeout_seconds,
     )
-    return result.final_output, usage_report(hooks.usage, settings)
+    return result.final_output, usage_report(hooks.usage, agent.model)
+
+
+def run_config(job_id: uuid.UUID) -> RunConfig:
+    """What every model call of one job carries (see `model.request_settings`)."""
+    return RunConfig(model_settings=request_settings(job_id))

@@ -40,10 +40,24 @@ class Settings(BaseSettings):
     database_echo: bool = False
 
     # --- agents / model ---
+    # A LiteLLM model id (`bedrock/us.amazon.nova-pro-v1:0`, `openai/gpt-4.1-mini`, …) or
+    # `offline`; `model_<agent>` overrides it for one agent (a cheap tagger, a strong writer).
     model: str = "offline"
+    model_planner: str = ""
+    model_tagger: str = ""
+    model_reporter: str = ""
+    model_charter: str = ""
+    model_retirement: str = ""
+    # An OpenAI-compatible server (vLLM, llama.cpp, LM Studio, Ollama, a gateway) and its key.
+    model_base_url: str = ""
+    model_api_key: SecretStr | None = None
     bedrock_region: str = "us-east-1"
+    # A Bedrock Runtime endpoint other than the region's (a VPC endpoint; a local stand-in).
+    bedrock_endpoint_url: str = ""
     agent_timeout_seconds: float = Field(default=120.0, gt=0)
     model_max_retries: int = Field(default=4, ge=0, le=10)
+    # The first retry's delay; later ones double (30 s at most). A Retry-After header wins.
+    model_retry_initial_seconds: float = Field(default=1.0, ge=0, le=60)
     tagger_concurrency: int = Field(default=4, ge=1, le=32)
 
     # --- prices and reference data ---
@@ -127,7 +141,20 @@ class Settings(BaseSettings):
 
     @property
     def offline_model(self) -> bool:
-        return self.model.strip().lower() in {"", "offline"}
+        """True when no agent uses a hosted model."""
+        return all(is_offline(self.model_for(agent)) for agent in MODEL_AGENTS)
+
+    def model_for(self, agent: str) -> str:
+        """The model id `agent` uses: its own override, else `ALEX_MODEL`."""
+        override: str = getattr(self, f"model_{agent}", "")
+        return (override or self.model).strip()
+
+
+MODEL_AGENTS = ("planner", "tagger", "reporter", "charter", "retirement")
+
+
+def is_offline(model_id: str) -> bool:
+    return model_id.strip().lower() in {"", "offline"}
 
 
 @lru_cache(maxsize=1)

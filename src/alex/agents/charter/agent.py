@@ -30,8 +30,8 @@ def build_charter(
     return Agent[AgentContext](
         name="charter",
         instructions=templates.INSTRUCTIONS,
-        model=model or build_model(write=templates.offline_write, settings=settings),
-        model_settings=build_model_settings(settings),
+        model=model or build_model("charter", write=templates.offline_write, settings=settings),
+        model_settings=build_model_settings("charter", settings),
         output_type=ChartSelection,
     )
 

@@ -29,7 +29,7 @@ def build_planner(
         tools=[get_analysis_results],
         model=model
         or build_model(
-            write=templates.offline_write, plan=templates.offline_plan, settings=settings
+            "planner", write=templates.offline_write, plan=templates.offline_plan, settings=settings
         ),
-        model_settings=build_model_settings(settings),
+        model_settings=build_model_settings("planner", settings),
     )

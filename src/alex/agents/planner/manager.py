@@ -233,7 +233,7 @@ class AnalysisManager:
         return user_id, AnalysisOptions.from_request(request)
 
     def _configured_model(self) -> str:
-        return "offline" if self.settings.offline_model else self.settings.model.strip()
+        return describe(self.settings.model_for("planner") or None)
 
     async def _refresh_prices(self, user_id: str) -> None:
         """Refresh the prices of what this user holds from the configured provider. Whatever

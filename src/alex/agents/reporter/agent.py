@@ -99,9 +99,12 @@ def build_reporter(
         tools=list(TOOLS),
         model=model
         or build_model(
-            write=offline_writer.offline_write, plan=offline_writer.offline_plan, settings=settings
+            "reporter",
+            write=offline_writer.offline_write,
+            plan=offline_writer.offline_plan,
+            settings=settings,
         ),
-        model_settings=build_model_settings(settings),
+        model_settings=build_model_settings("reporter", settings),
     )
 
 

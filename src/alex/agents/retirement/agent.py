@@ -127,9 +127,12 @@ def build_retirement(
         tools=[run_base_projection, run_scenario],
         model=model
         or build_model(
-            write=templates.offline_write, plan=templates.offline_plan, settings=settings
+            "retirement",
+            write=templates.offline_write,
+            plan=templates.offline_plan,
+            settings=settings,
         ),
-        model_settings=build_model_settings(settings),
+        model_settings=build_model_settings("retirement", settings),
     )
 
 

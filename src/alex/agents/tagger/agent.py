@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from alex.agents.events import EventHooks, EventRecorder, UsageReport
 from alex.agents.model import build_model, build_model_settings, usage_report
+from alex.agents.runner import run_config
 from alex.agents.tagger import templates
 from alex.core.config import Settings, get_settings
 from alex.db import repository as repo
@@ -51,8 +52,8 @@ def build_tagger(model: Model | None = None, settings: Settings | None = None) -
     return Agent(
         name="tagger",
         instructions=templates.INSTRUCTIONS,
-        model=model or build_model(write=templates.offline_write, settings=settings),
-        model_settings=build_model_settings(settings),
+        model=model or build_model("tagger", write=templates.offline_write, settings=settings),
+        model_settings=build_model_settings("tagger", settings),
         # Dict-valued allocations cannot be expressed in a strict JSON schema.
         output_type=AgentOutputSchema(TaggerVerdict, strict_json_schema=False),
     )
@@ -86,7 +87,8 @@ async def classify(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             result = await asyncio.wait_for(
-                Runner.run(agent, prompt, hooks=hooks), timeout=settings.agent_timeout_seconds
+                Runner.run(agent, prompt, hooks=hooks, run_config=run_config(recorder.job_id)),
+                timeout=settings.agent_timeout_seconds,
             )
         except ModelBehaviorError as exc:
             problem = _problem(exc, hooks.last_text)
@@ -99,14 +101,14 @@ async def classify(
             prompt = templates.retry_prompt(instrument, problem)
             continue
         verdict = result.final_output_as(TaggerVerdict)
-        usage = usage_report(hooks.usage, settings)
+        usage = usage_report(hooks.usage, agent.model)
         classification = verdict.classification if verdict.known else None
         return verdict, TagOutcome(
             symbol, classification is not None, verdict.reason, attempt, usage, classification
         )
     reason = f"the tagger's answers were invalid after {MAX_ATTEMPTS} attempts: {problem}"
     return None, TagOutcome(
-        symbol, False, reason, MAX_ATTEMPTS, usage_report(hooks.usage, settings)
+        symbol, False, reason, MAX_ATTEMPTS, usage_report(hooks.usage, agent.model)
     )
 
 
