@@ -109,10 +109,20 @@ def render_fault(fault: Fault, hold: threading.Event) -> Reply:
     raise ValueError(f"unknown fault {fault.kind}")
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def render(turn: Turn, as_json_tool: bool) -> Reply:
+    """A model that answers prose where JSON was asked for ignores the JSON tool: it comes
+    back as a text block, as from the real service."""
     content: list[dict[str, Any]] = []
     stop = "end_turn"
-    if as_json_tool and turn.text is not None:
+    if as_json_tool and turn.text is not None and _is_json(turn.text):
         # Models without native structured output answer through the synthetic tool.
         content.append(
             {

@@ -159,8 +159,8 @@ def _tagger_answer(request: ChatRequest) -> dict[str, Any]:
         "known": True,
         "reason": f"{instrument.get('name', 'The fund')} tracks a broad US equity index.",
         "classification": {
-            "name": instrument.get("name", "Unknown fund"),
-            "instrument_type": instrument.get("instrument_type", "etf"),
+            "name": instrument.get("name") or "Unknown fund",
+            "instrument_type": instrument.get("instrument_type") or "etf",
             "allocation_asset_class": {"equity": 100},
             "allocation_regions": {"north_america": 100},
             "allocation_sectors": {
@@ -174,8 +174,8 @@ def _tagger_answer(request: ChatRequest) -> dict[str, Any]:
 
 
 def _charter_answer(request: ChatRequest) -> dict[str, Any]:
-    catalogue = next(iter(fenced_json(request.last_user_text())), [])
-    keys = [item["key"] for item in catalogue if item.get("points")]
+    data = next(iter(fenced_json(request.last_user_text())), {})
+    keys = [item["key"] for item in data.get("charts", []) if item.get("points")]
     return {
         "charts": [
             {"key": key, "title": key.replace("_", " ").capitalize(), "description": "As computed."}

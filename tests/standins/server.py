@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,7 @@ class StandIn:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[Recorded] = []
+        self.errors: list[str] = []  # tracebacks of scripts that raised
         self._lock = threading.Lock()
         self._released = threading.Event()
         stand_in = self
@@ -65,7 +67,11 @@ class StandIn:
                 )
                 with stand_in._lock:
                     stand_in.requests.append(recorded)
-                reply = stand_in.handler(recorded)
+                try:
+                    reply = stand_in.handler(recorded)
+                except Exception:  # a bug in a test's script: answer 500, fail the test later
+                    stand_in.errors.append(traceback.format_exc())
+                    reply = Reply(500, b'{"error": {"message": "stand-in script failed"}}')
                 if reply.hold is not None:
                     # Either the test releases it, or the server closes at teardown.
                     while not (reply.hold.wait(0.05) or stand_in._released.is_set()):

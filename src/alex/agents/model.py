@@ -13,11 +13,19 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from agents import Model, ModelRetrySettings, ModelSettings, Usage, retry_policies
+from agents import (
+    Model,
+    ModelRetrySettings,
+    ModelSettings,
+    RetryPolicyContext,
+    Usage,
+    retry_policies,
+)
 
 from alex.agents.events import UsageReport
 from alex.agents.observability import configure_tracing
 from alex.agents.offline import OfflineAnalyst, OfflinePlan, OfflineWrite
+from alex.agents.transient import is_permanent
 from alex.core.config import MODEL_AGENTS, Settings, get_settings, is_offline
 from alex.schemas import AgentName
 
@@ -69,14 +77,23 @@ def build_model_settings(agent: AgentName, settings: Settings | None = None) -> 
                 "multiplier": 2.0,
                 "jitter": True,
             },
-            policy=retry_policies.any(
-                retry_policies.provider_suggested(),
-                retry_policies.retry_after(),
-                retry_policies.http_status(RETRYABLE_STATUSES),
-                retry_policies.network_error(),
+            # A refusal the provider would repeat (a wrong key, a model not enabled, a request
+            # it rejects) is never sent again, whatever the client reports it as.
+            policy=retry_policies.all(
+                _not_permanent,
+                retry_policies.any(
+                    retry_policies.provider_suggested(),
+                    retry_policies.retry_after(),
+                    retry_policies.http_status(RETRYABLE_STATUSES),
+                    retry_policies.network_error(),
+                ),
             ),
         ),
     )
+
+
+def _not_permanent(context: RetryPolicyContext) -> bool:
+    return not is_permanent(context.error)
 
 
 def request_settings(job_id: uuid.UUID) -> ModelSettings:

@@ -46,7 +46,7 @@ from alex.agents.context import (
 )
 from alex.agents.events import EventListener, EventRecorder, UsageReport
 from alex.agents.grounding import GroundingResult, merge
-from alex.agents.model import describe
+from alex.agents.model import check_models, describe
 from alex.agents.observability import job_trace
 from alex.agents.planner import templates
 from alex.agents.planner.agent import build_planner
@@ -54,13 +54,14 @@ from alex.agents.reporter.agent import write_report
 from alex.agents.retirement.agent import write_projection
 from alex.agents.runner import run_narrative
 from alex.agents.tagger.agent import tag_unclassified
-from alex.agents.transient import is_transient
+from alex.agents.transient import detail, is_transient, plain_reason
 from alex.core.config import Settings, get_settings
 from alex.core.errors import NotFoundError
 from alex.db import repository as repo
 from alex.db.models import Job
 from alex.db.repository import LeaseLostError
 from alex.db.session import get_engine, session_scope
+from alex.finance.changes import record_inputs
 from alex.finance.plan import analyse_portfolio
 from alex.payloads import WRITING, SummaryPayload
 from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
@@ -112,13 +113,6 @@ class SectionOutcome:
         return status
 
 
-def _describe_error(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "the agent did not finish within its time limit"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
-
-
 class AnalysisManager:
     """Runs one analysis job. `models` overrides the configured model per agent (tests use
     scripted models); `listener` sees every job event as it is written (the CLI prints them);
@@ -136,6 +130,7 @@ class AnalysisManager:
     ) -> None:
         self.job_id = job_id
         self.lease_owner = lease_owner
+        self._attempt = 0
         self.engine = engine or get_engine()
         self.models = dict(models or {})
         self.settings = settings or get_settings()
@@ -202,6 +197,7 @@ class AnalysisManager:
                 )
                 return None
             repo.mark_job_running(session, job)
+            self._attempt = job.attempts
             return job.user_id, job.request_payload
 
     def _store_section(self, column: str, payload: dict[str, Any]) -> None:
@@ -219,11 +215,20 @@ class AnalysisManager:
     # ----------------------------------------------------------------- steps
 
     async def _start(self) -> tuple[str, AnalysisOptions] | None:
-        """Mark the job running, unless it already finished (redelivery is a no-op)."""
+        """Mark the job running, unless it already finished (redelivery is a no-op). A model
+        setting LiteLLM cannot route fails it at once: no attempt could ever succeed."""
         started = await asyncio.to_thread(self._mark_running)
         if started is None:
             return None
         user_id, request = started
+        problems = check_models(self.settings)
+        if problems:
+            logger.error("model misconfigured: %s", "; ".join(problems))
+            await self._fail(
+                "Alex's AI model is misconfigured, so no analysis can run; an operator has the "
+                "details (`alex doctor`)."
+            )
+            return None
         await self.recorder.arecord(
             "planner",
             "started",
@@ -266,7 +271,7 @@ class AnalysisManager:
             raise
         except Exception as exc:  # a provider bug must not cost the user their analysis
             logger.exception("price refresh failed", extra={"job_id": str(self.job_id)})
-            report = RefreshReport(provider=provider_name, outcomes=[], error=_describe_error(exc))
+            report = RefreshReport(provider=provider_name, outcomes=[], error=detail(exc))
         self._data_quality.extend(price_notes(report))
         await self.recorder.arecord(
             "planner",
@@ -390,8 +395,13 @@ class AnalysisManager:
         except INFRASTRUCTURE_ERRORS:
             raise  # let the queue retry the job (or, lease lost, leave it to its new worker)
         except Exception as exc:
-            reason = _describe_error(exc)
-            logger.warning("%s failed: %s", agent_name, reason, extra={"job_id": str(self.job_id)})
+            reason = str(exc) if isinstance(exc, SectionFailedError) else plain_reason(exc)
+            logger.warning(
+                "%s failed: %s",
+                agent_name,
+                detail(exc),
+                extra={"job_id": str(self.job_id), "transient": is_transient(exc)},
+            )
             await self.recorder.arecord(
                 agent_name,
                 "failed",
@@ -455,10 +465,11 @@ class AnalysisManager:
         except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as exc:
+            logger.warning(
+                "executive summary failed: %s", detail(exc), extra={"job_id": str(self.job_id)}
+            )
             await self.recorder.arecord(
-                "planner",
-                "progress",
-                f"Executive summary unavailable: {_describe_error(exc)}",
+                "planner", "progress", f"Executive summary unavailable: {plain_reason(exc)}"
             )
         grounding_result = merge(groundings)
         by_section = {
@@ -473,6 +484,7 @@ class AnalysisManager:
             "sections": sections,
             "grounding": {**grounding_result.model_dump(), "by_section": by_section},
             "data_quality": facts.data_quality_report(inputs),
+            "inputs": record_inputs(inputs.snapshot),  # what a later analysis compares with
             "model": self._configured_model(),
             "usage": {
                 "tokens_in": sum(u.tokens_in for u in totals),
@@ -527,14 +539,24 @@ class AnalysisManager:
 
         self.recorder.announce(await asyncio.to_thread(fail))
 
+    def _next_step(self) -> str:
+        if self.lease_owner is None:
+            return "the analysis can be started again"
+        if self._attempt >= self.settings.job_max_attempts:
+            return f"that was the last of {self.settings.job_max_attempts} attempts"
+        return (
+            f"the job will be retried (attempt {self._attempt} of "
+            f"{self.settings.job_max_attempts} used)"
+        )
+
     async def _note_interrupted(self, exc: BaseException) -> None:
         """Best effort: tell the UI this attempt stopped (the job stays retryable)."""
         try:
             await self.recorder.arecord(
                 "planner",
                 "progress",
-                f"This attempt stopped ({_describe_error(exc)}); the job will be retried",
-                data={"interrupted": True},
+                f"This attempt stopped ({plain_reason(exc)}); {self._next_step()}",
+                data={"interrupted": True, "attempt": self._attempt},
             )
         except INFRASTRUCTURE_ERRORS:
             logger.warning("could not record the interruption", extra={"job_id": str(self.job_id)})

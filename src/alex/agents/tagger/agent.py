@@ -5,21 +5,27 @@ validation error when a model gets it wrong."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 
 from agents import Agent, AgentOutputSchema, Model, ModelBehaviorError, Runner
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alex.agents.events import EventHooks, EventRecorder, UsageReport
 from alex.agents.model import build_model, build_model_settings, usage_report
 from alex.agents.runner import run_config
 from alex.agents.tagger import templates
+from alex.agents.transient import detail, plain_reason
 from alex.core.config import Settings, get_settings
 from alex.db import repository as repo
+from alex.db.repository import LeaseLostError
 from alex.db.session import session_scope
 from alex.schemas import InstrumentClassification, InstrumentRead
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 
@@ -128,7 +134,23 @@ async def tag_symbol(
     settings = settings or get_settings()
     symbol = instrument.symbol
     await recorder.arecord("tagger", "started", f"Classifying {symbol}", data={"symbol": symbol})
-    _, outcome = await classify(instrument, build_tagger(model, settings), recorder, settings)
+    try:
+        _, outcome = await classify(instrument, build_tagger(model, settings), recorder, settings)
+    except (SQLAlchemyError, LeaseLostError):
+        raise  # the job's own infrastructure: the attempt ends and the queue decides
+    except Exception as exc:
+        # The model could not be asked (refused, unreachable after its retries, too slow):
+        # tagging only enriches the analysis, so this instrument stays unclassified and says
+        # why, and the analysis goes on.
+        logger.warning("tagging %s failed: %s", symbol, detail(exc), extra={"job_id": str(job_id)})
+        reason = plain_reason(exc)
+        await recorder.arecord(
+            "tagger",
+            "failed",
+            f"{symbol} left unclassified: {reason}",
+            data={"symbol": symbol, "classified": False},
+        )
+        return TagOutcome(symbol, False, reason, 0, UsageReport())
     if outcome.classification is not None:
         await asyncio.to_thread(_store, engine, user_id, symbol, outcome.classification)
         await recorder.arecord(
