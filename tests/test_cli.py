@@ -82,3 +82,19 @@ _ACCEPTS_ANY_TEXT = {
     "metrics_token", "model", "polygon_api_key", "price_base_url", "sqs_queue_url",
     "tiingo_api_key", "var_dir", "host",
 }  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["analyze", "--user", "demo"]])
+def test_a_model_id_no_provider_answers_to_stops_the_start(
+    monkeypatch: MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("ALEX_MODEL", "openai/gpt-4.1-mini")
+    monkeypatch.setenv("ALEX_MODEL_TAGGER", "nonsense/model")
+    get_settings.cache_clear()
+
+    result = runner.invoke(app, command)
+
+    assert result.exit_code == 2
+    assert "error: ALEX_MODEL_TAGGER: 'nonsense/model' names no provider" in result.output
+    assert "Provider List" not in result.output
+    get_settings.cache_clear()

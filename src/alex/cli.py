@@ -54,6 +54,17 @@ def _settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _models_or_exit(settings: Settings) -> None:
+    """Refuse to start with a model id no provider answers to: every job would fail."""
+    from alex.agents.model_ids import check_models
+
+    problems = check_models(settings)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to reach.")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
@@ -157,6 +168,7 @@ def serve(
     from alex.api.server import StartupError
     from alex.api.server import serve as run_server
 
+    _models_or_exit(get_settings())
     try:
         run_server(get_settings(), host=host, port=port, workers=workers)
     except StartupError as exc:
@@ -177,6 +189,7 @@ def worker(
     from alex.jobs.postgres import worker_main
     from alex.jobs.sqs import SqsConfigError
 
+    _models_or_exit(get_settings())
     if metrics_port:
         from prometheus_client import start_http_server
 
@@ -198,6 +211,7 @@ def analyze(
     print the report (or, with --json, the stored job)."""
     from alex.agents.analyze import analyze as run_analyze
 
+    _models_or_exit(get_settings())
     raise typer.Exit(run_analyze(user, as_json=as_json))
 
 

@@ -23,13 +23,24 @@ from agents import (
 )
 
 from alex.agents.events import UsageReport
+from alex.agents.model_ids import check_models, model_problem
 from alex.agents.observability import configure_tracing
 from alex.agents.offline import OfflineAnalyst, OfflinePlan, OfflineWrite
 from alex.agents.transient import is_permanent
-from alex.core.config import MODEL_AGENTS, Settings, get_settings, is_offline
+from alex.core.config import Settings, get_settings, is_offline
 from alex.schemas import AgentName
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "build_model",
+    "build_model_settings",
+    "check_models",
+    "describe",
+    "model_problem",
+    "request_settings",
+    "usage_report",
+]
 
 RETRYABLE_STATUSES = (408, 409, 429, 500, 502, 503, 504, 529)
 JOB_HEADER = "X-Alex-Job-Id"
@@ -104,36 +115,6 @@ def request_settings(job_id: uuid.UUID) -> ModelSettings:
         extra_headers={JOB_HEADER: str(job_id)},
         metadata={"job_id": str(job_id)},
     )
-
-
-def model_problem(model_id: str) -> str | None:
-    """Why LiteLLM cannot use `model_id` at all (an unknown provider prefix), or None."""
-    if is_offline(model_id):
-        return None
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    try:
-        litellm.get_llm_provider(model_id)
-    except litellm.exceptions.BadRequestError:
-        return (
-            f"{model_id!r} names no provider LiteLLM knows; write it as <provider>/<model>, "
-            "e.g. bedrock/us.amazon.nova-pro-v1:0, openai/gpt-4.1-mini or ollama/llama3.1"
-        )
-    return None
-
-
-def check_models(settings: Settings | None = None) -> list[str]:
-    """One line per misconfigured model setting (`ALEX_MODEL`, `ALEX_MODEL_<AGENT>`); the
-    server and the workers refuse to start with any, instead of failing every job later."""
-    settings = settings or get_settings()
-    problems: list[str] = []
-    for name in ("model", *(f"model_{agent}" for agent in MODEL_AGENTS)):
-        value = str(getattr(settings, name)).strip()
-        problem = model_problem(value) if value else None
-        if problem:
-            problems.append(f"ALEX_{name.upper()}: {problem}")
-    return problems
 
 
 def usage_report(usage: Usage, model: Model | str | None) -> UsageReport:
