@@ -202,6 +202,21 @@ def worker(
         raise typer.Exit(2) from None
 
 
+@app.command("doctor")
+def doctor() -> None:
+    """Check that this configuration can run an analysis: database, queue, sign-in, price
+    provider and each model (a tiny request, then tool calling and structured output). Prints
+    one line per check with the fix; exits 1 if any failed."""
+    from alex.doctor import run_checks
+
+    checks = run_checks(get_settings())
+    for check in checks:
+        typer.echo(check.line())
+    failed = [c for c in checks if c.status == "fail"]
+    typer.echo(f"\n{len(checks) - len(failed)} of {len(checks)} checks passed or did not apply.")
+    raise typer.Exit(1 if failed else 0)
+
+
 @app.command("analyze")
 def analyze(
     user: str = typer.Option(..., "--user", "-u", help="User id to analyse, e.g. demo."),

@@ -184,12 +184,26 @@ def _charter_answer(request: ChatRequest) -> dict[str, Any]:
     }
 
 
+def schema_instance(schema: dict[str, Any]) -> Any:
+    """The simplest value a JSON schema accepts (for a schema no Alex agent sends: a probe)."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: schema_instance(properties[name]) for name in schema.get("required", [])}
+    return {"boolean": True, "string": "ok", "number": 1, "integer": 1, "array": []}.get(str(kind))
+
+
 def capable_model(request: ChatRequest) -> Turn | Fault:
     """Tools first (every tool once), then an answer quoting what they returned; JSON when a
     schema is asked for."""
     prompt_tokens = _tokens(request.system + "".join(m.text for m in request.messages))
     if request.response_schema is not None:
-        answer = _tagger_answer(request) if request.agent == "tagger" else _charter_answer(request)
+        if request.agent == "tagger":
+            answer = _tagger_answer(request)
+        elif request.agent == "charter":
+            answer = _charter_answer(request)
+        else:
+            answer = schema_instance(request.response_schema)
         text = json.dumps(answer)
         return Turn(text=text, input_tokens=prompt_tokens, output_tokens=_tokens(text))
     results = request.tool_results_since_user()
