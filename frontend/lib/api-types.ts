@@ -865,6 +865,21 @@ export interface components {
             /** Pct */
             pct: number;
         };
+        /**
+         * AnalysisInputsRecord
+         * @description What an analysis was computed from, kept with its summary so a later analysis can say
+         *     what moved since.
+         */
+        AnalysisInputsRecord: {
+            /**
+             * Valued On
+             * Format: date
+             */
+            valued_on: string;
+            /** Accounts */
+            accounts: components["schemas"]["RecordedAccount"][];
+            profile: components["schemas"]["RecordedProfile"];
+        };
         /** AnalyzeResponse */
         AnalyzeResponse: {
             /**
@@ -1943,6 +1958,53 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /** RecordedAccount */
+        RecordedAccount: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Name */
+            name: string;
+            /** Cash */
+            cash: string;
+            /** Positions */
+            positions: components["schemas"]["RecordedPosition"][];
+        };
+        /** RecordedPosition */
+        RecordedPosition: {
+            /** Symbol */
+            symbol: string;
+            /** Quantity */
+            quantity: string;
+            /**
+             * Price
+             * @description The price used; null when there was none.
+             */
+            price: string | null;
+            /** Price As Of */
+            price_as_of: string | null;
+        };
+        /** RecordedProfile */
+        RecordedProfile: {
+            /** Current Age */
+            current_age: number;
+            /** Retirement Age */
+            retirement_age: number;
+            /** Target Retirement Income */
+            target_retirement_income: string;
+            /** Annual Contribution */
+            annual_contribution: string;
+            /** Asset Class Targets */
+            asset_class_targets: {
+                [key: string]: number;
+            };
+            /** Region Targets */
+            region_targets: {
+                [key: string]: number;
+            };
+        };
         /** ReferenceLine */
         ReferenceLine: {
             /**
@@ -2445,7 +2507,7 @@ export interface components {
         /**
          * SummaryPayload
          * @description The planner's section: the headline figures, its executive summary, how each section
-         *     went, the grounding of every narrative and the data quality.
+         *     went, the grounding of every narrative, the data quality and what it was computed from.
          */
         SummaryPayload: {
             headline: components["schemas"]["Headline"] | null;
@@ -2462,6 +2524,8 @@ export interface components {
             usage: components["schemas"]["UsageTotals"];
             /** Elapsed Seconds */
             elapsed_seconds: number | null;
+            /** @description What the analysis was computed from (positions with their prices, cash, the profile's figures and targets); null for analyses stored before 2026-12. */
+            inputs: components["schemas"]["AnalysisInputsRecord"] | null;
         };
         /** TokenResponse */
         TokenResponse: {

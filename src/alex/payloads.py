@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from alex.finance.changes import AnalysisInputsRecord
 from alex.finance.charts import ChartSpec
 from alex.finance.retirement import RetirementProjection
 from alex.schemas import AssetClass, JobStatus, JobType
@@ -417,7 +418,7 @@ class UsageTotals(_Payload):
 
 class SummaryPayload(_Payload):
     """The planner's section: the headline figures, its executive summary, how each section
-    went, the grounding of every narrative and the data quality."""
+    went, the grounding of every narrative, the data quality and what it was computed from."""
 
     headline: Headline | None = None
     executive_summary: str | None = None
@@ -427,6 +428,11 @@ class SummaryPayload(_Payload):
     model: str | None = None
     usage: UsageTotals = Field(default_factory=UsageTotals)
     elapsed_seconds: float | None = None
+    inputs: AnalysisInputsRecord | None = Field(
+        default=None,
+        description="What the analysis was computed from (positions with their prices, cash, "
+        "the profile's figures and targets); null for analyses stored before 2026-12.",
+    )
 
     @model_validator(mode="before")
     @classmethod
