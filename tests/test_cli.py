@@ -98,3 +98,49 @@ def test_a_model_id_no_provider_answers_to_stops_the_start(
     assert "error: ALEX_MODEL_TAGGER: 'nonsense/model' names no provider" in result.output
     assert "Provider List" not in result.output
     get_settings.cache_clear()
+
+
+def test_costs_sum_the_recorded_usage_per_agent(engine: Engine) -> None:
+    import uuid as uuid_module
+    from decimal import Decimal
+
+    from alex.db import repository as repo
+    from alex.db.seed import seed
+    from alex.db.session import session_scope
+    from alex.schemas import JobEventCreate
+
+    seed(engine)
+    with session_scope(engine) as session:
+        job = repo.create_job(session, "demo", "portfolio_analysis", {})
+        for agent, tokens, cost, known in (
+            ("reporter", 1000, "0.002", True),
+            ("reporter", 500, "0.001", True),
+            ("tagger", 200, "0", False),
+        ):
+            repo.append_event(
+                session,
+                job.id,
+                JobEventCreate(
+                    agent=agent,
+                    kind="completed",
+                    message="done",
+                    data={"usage": {"requests": 1, "cost_known": known}},
+                    tokens_in=tokens,
+                    tokens_out=tokens // 10,
+                    cost_usd=Decimal(cost),
+                ),
+            )
+    assert isinstance(job.id, uuid_module.UUID)
+
+    everyone = runner.invoke(app, ["costs"])
+    nobody = runner.invoke(app, ["costs", "--user", "someone-else"])
+    later = runner.invoke(app, ["costs", "--since", "2999-01-01"])
+
+    assert everyone.exit_code == 0, everyone.output
+    lines = everyone.output.splitlines()
+    assert lines[0] == "Model usage, all users:"
+    assert lines[2].split() == ["reporter", "2", "1,500", "150", "$0.003000"]
+    assert lines[3].split() == ["tagger", "1", "200", "20", "unknown"]
+    assert lines[4].split() == ["all", "3", "1,700", "170", "unknown"]
+    assert "No model usage recorded for user someone-else" in nobody.output
+    assert "since 2999-01-01" in later.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import typer
 from pydantic import ValidationError
@@ -215,6 +216,33 @@ def doctor() -> None:
     failed = [c for c in checks if c.status == "fail"]
     typer.echo(f"\n{len(checks) - len(failed)} of {len(checks)} checks passed or did not apply.")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("costs")
+def costs(
+    user: str | None = typer.Option(None, "--user", "-u", help="Only this user's analyses."),
+    since: datetime | None = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Only usage from this day on (YYYY-MM-DD, UTC)."
+    ),
+) -> None:
+    """Model tokens and dollars per agent, from the recorded job events (LiteLLM's bundled
+    price map; 'unknown' where a model has no price)."""
+    from alex.agents.analyze import usage_lines
+    from alex.db.session import session_scope
+    from alex.db.usage import usage_by_agent
+
+    start = since.replace(tzinfo=UTC) if since else None
+    with session_scope() as session:
+        rows = usage_by_agent(session, user_id=user, since=start)
+    scope = (f"user {user}" if user else "all users") + (
+        f" since {start.date().isoformat()}" if start else ""
+    )
+    if not rows:
+        typer.echo(f"No model usage recorded for {scope} (the offline analyst uses none).")
+        return
+    typer.echo(f"Model usage, {scope}:")
+    for line in usage_lines(rows):
+        typer.echo(line)
 
 
 @app.command("analyze")

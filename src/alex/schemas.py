@@ -357,3 +357,15 @@ class JobEventRead(_Read):
     @classmethod
     def _empty_as_none(cls, value: Any) -> Any:
         return value or None
+
+
+class AgentUsage(BaseModel):
+    """One agent's model usage: tokens as the provider reported them, dollars from LiteLLM's
+    bundled price map; `cost_known` is false when a model it used has no price there."""
+
+    agent: str
+    requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: Decimal = Decimal("0")
+    cost_known: bool = True

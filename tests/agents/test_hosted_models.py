@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
 from alex.agents.planner.manager import run_analysis
@@ -21,6 +22,7 @@ from alex.core.config import Settings
 from alex.db import repository as repo
 from alex.db.models import Instrument
 from alex.db.session import session_scope
+from alex.db.usage import usage_by_agent
 from alex.payloads import JobRead
 from alex.schemas import JobEventRead
 from tests.agents.conftest import load_events, load_job
@@ -162,6 +164,13 @@ async def test_full_analysis_through_the_wire(
     engine: Engine, demo_job: uuid.UUID, provider: Provider
 ) -> None:
     symbol = _unclassified_holding(engine)
+    model_id = OPENAI_MODEL if provider.name == "openai" else BEDROCK_MODEL
+    tokens_before = {
+        provider.name: REGISTRY.get_sample_value(
+            "alex_model_tokens_total", {"agent": "reporter", "model": model_id, "direction": "in"}
+        )
+        or 0
+    }
 
     job = await _analyse(engine, demo_job, provider.settings())
 
@@ -204,6 +213,16 @@ async def test_full_analysis_through_the_wire(
         assert done.cost_usd > 0
     assert job.summary_payload.usage.tokens_in > 0
     assert job.summary_payload.usage.cost_usd > 0
+    with session_scope(engine) as session:
+        usage = {row.agent: row for row in usage_by_agent(session, job_id=demo_job)}
+    assert set(usage) == {"tagger", "reporter", "charter", "retirement", "planner"}
+    assert all(row.cost_known and row.cost_usd > 0 and row.requests > 0 for row in usage.values())
+    assert usage["reporter"].requests == 2  # tools, then the answer
+    # /metrics counts the same tokens, by agent and model.
+    model = OPENAI_MODEL if provider.name == "openai" else BEDROCK_MODEL
+    labels = {"agent": "reporter", "model": model, "direction": "in"}
+    counted = REGISTRY.get_sample_value("alex_model_tokens_total", labels) or 0
+    assert counted - tokens_before.get(provider.name, 0) >= usage["reporter"].tokens_in
 
 
 _FENCE = re.compile(r"```.*?```", re.DOTALL)

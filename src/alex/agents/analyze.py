@@ -7,14 +7,16 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from alex.agents.planner.manager import run_analysis
 from alex.db import repository as repo
 from alex.db.session import get_engine, session_scope
+from alex.db.usage import total as usage_total
+from alex.db.usage import usage_by_agent
 from alex.payloads import JobRead, SummaryPayload
-from alex.schemas import JobEventRead
+from alex.schemas import AgentUsage, JobEventRead
 
 
 def analyze(user_id: str, *, as_json: bool = False, out: TextIO | None = None) -> int:
@@ -48,6 +50,10 @@ def analyze(user_id: str, *, as_json: bool = False, out: TextIO | None = None) -
         print(job.model_dump_json(indent=2), file=out)
     else:
         _print_job(job, out.write)
+    with session_scope(engine) as session:
+        usage = usage_by_agent(session, job_id=job_id)
+    if usage:
+        print("\nmodel usage:\n" + "\n".join(usage_lines(usage)), file=events_out)
     print(f"analysis time: {elapsed:.3f} s (job {job.id}, {job.status})", file=events_out)
     return 0 if job.status == "completed" else 1
 
@@ -84,3 +90,15 @@ def _print_job(job: JobRead, write: Callable[[str], Any]) -> None:
         )
     for note in summary.data_quality.notes:
         write(f"- data quality: {note}\n")
+
+
+def usage_lines(rows: Sequence[AgentUsage]) -> list[str]:
+    """Tokens and dollars per agent, and the total, as a table."""
+    lines = [f"{'agent':<11} {'requests':>8} {'tokens in':>10} {'tokens out':>10} {'cost':>12}"]
+    for row in [*rows, usage_total(rows)]:
+        cost = f"${row.cost_usd:,.6f}" if row.cost_known else "unknown"
+        lines.append(
+            f"{row.agent:<11} {row.requests:>8} {row.tokens_in:>10,} {row.tokens_out:>10,} "
+            f"{cost:>12}"
+        )
+    return lines

@@ -19,6 +19,7 @@ from agents import Agent, ItemHelpers, ModelResponse, RunContextWrapper, RunHook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from alex.core.metrics import MODEL_COST, MODEL_TOKENS, MODEL_UNPRICED_REQUESTS
 from alex.db import repository as repo
 from alex.db.session import session_scope
 from alex.schemas import AgentName, EventKind, JobEventCreate, JobEventRead
@@ -37,6 +38,18 @@ class UsageReport:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: Decimal | None = Decimal("0")
+    model: str = "offline"
+
+    def count(self, agent: str) -> None:
+        """Add to the process's model usage counters (`/metrics`)."""
+        if not (self.tokens_in or self.tokens_out):
+            return
+        MODEL_TOKENS.labels(agent, self.model, "in").inc(self.tokens_in)
+        MODEL_TOKENS.labels(agent, self.model, "out").inc(self.tokens_out)
+        if self.cost_usd is None:
+            MODEL_UNPRICED_REQUESTS.labels(agent, self.model).inc(self.requests)
+        else:
+            MODEL_COST.labels(agent, self.model).inc(float(self.cost_usd))
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -44,6 +57,7 @@ class UsageReport:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost_known": self.cost_usd is not None,
+            "model": self.model,
         }
 
 
@@ -119,6 +133,8 @@ class EventRecorder:
             cost_usd=(usage.cost_usd or Decimal("0")) if usage else Decimal("0"),
         )
         row = repo.append_event(session, self.job_id, event, lease_owner=self.lease_owner)
+        if usage is not None:
+            usage.count(agent)
         return JobEventRead.model_validate(row)
 
     def announce(self, event: JobEventRead) -> None:

@@ -126,7 +126,11 @@ def usage_report(usage: Usage, model: Model | str | None) -> UsageReport:
     if not is_offline(model_id) and (tokens_in or tokens_out):
         cost = _litellm_cost(model_id, tokens_in, tokens_out)
     return UsageReport(
-        requests=int(usage.requests), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost
+        requests=int(usage.requests),
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost_usd=cost,
+        model=model_id,
     )
 
 

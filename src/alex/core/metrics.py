@@ -41,6 +41,21 @@ JOB_ATTEMPTS = Counter(
     "Job attempts by outcome: finished, crashed, timed_out, lease_lost, cancelled (shutdown).",
     ["outcome"],
 )
+MODEL_TOKENS = Counter(
+    "alex_model_tokens_total",
+    "Tokens models used, as the providers reported them, by agent, model and direction.",
+    ["agent", "model", "direction"],
+)
+MODEL_COST = Counter(
+    "alex_model_cost_usd_total",
+    "Dollars models cost by agent and model (LiteLLM's bundled price map; unpriced models add 0).",
+    ["agent", "model"],
+)
+MODEL_UNPRICED_REQUESTS = Counter(
+    "alex_model_unpriced_requests_total",
+    "Model requests whose model has no price in LiteLLM's map (their cost is unknown).",
+    ["agent", "model"],
+)
 JOB_ATTEMPT_SECONDS = Histogram(
     "alex_job_attempt_duration_seconds",
     "Wall time of a job attempt.",

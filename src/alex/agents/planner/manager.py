@@ -131,6 +131,7 @@ class AnalysisManager:
         self.job_id = job_id
         self.lease_owner = lease_owner
         self._attempt = 0
+        self._planner_usage = UsageReport()  # the executive summary's own model usage
         self.engine = engine or get_engine()
         self.models = dict(models or {})
         self.settings = settings or get_settings()
@@ -440,7 +441,12 @@ class AnalysisManager:
                     session, job, "summary_payload", summary.model_dump(mode="json")
                 )
                 event = self.recorder.append(
-                    session, "planner", "completed", message, data={"sections": sections}
+                    session,
+                    "planner",
+                    "completed",
+                    message,
+                    data={"sections": sections},
+                    usage=self._planner_usage,
                 )
                 repo.complete_job(session, job)
             return event
@@ -462,6 +468,7 @@ class AnalysisManager:
             )
             executive_summary = text
             groundings.append(grounding)
+            self._planner_usage = usage
         except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as exc:
