@@ -34,7 +34,7 @@ from pydantic import (
 from alex.finance.changes import AnalysisInputsRecord
 from alex.finance.charts import ChartSpec
 from alex.finance.retirement import RetirementProjection
-from alex.schemas import AssetClass, JobStatus, JobType
+from alex.schemas import AgentUsage, AssetClass, JobStatus, JobType
 
 logger = logging.getLogger(__name__)
 
@@ -427,6 +427,11 @@ class SummaryPayload(_Payload):
     data_quality: DataQualityReport = Field(default_factory=DataQualityReport)
     model: str | None = None
     usage: UsageTotals = Field(default_factory=UsageTotals)
+    usage_by_agent: list[AgentUsage] = Field(
+        default_factory=list,
+        description="Model requests, tokens and dollars per agent, from the job's events; empty "
+        "for the offline analyst and for analyses stored before 2026-12.",
+    )
     elapsed_seconds: float | None = None
     inputs: AnalysisInputsRecord | None = Field(
         default=None,

@@ -218,6 +218,8 @@ async def test_full_analysis_through_the_wire(
     assert set(usage) == {"tagger", "reporter", "charter", "retirement", "planner"}
     assert all(row.cost_known and row.cost_usd > 0 and row.requests > 0 for row in usage.values())
     assert usage["reporter"].requests == 2  # tools, then the answer
+    # The stored summary carries the same table for the Analysis page.
+    assert {row.agent: row for row in job.summary_payload.usage_by_agent} == usage
     # /metrics counts the same tokens, by agent and model.
     model = OPENAI_MODEL if provider.name == "openai" else BEDROCK_MODEL
     labels = {"agent": "reporter", "model": model, "direction": "in"}

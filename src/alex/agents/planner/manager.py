@@ -61,6 +61,7 @@ from alex.db import repository as repo
 from alex.db.models import Job
 from alex.db.repository import LeaseLostError
 from alex.db.session import get_engine, session_scope
+from alex.db.usage import usage_by_agent
 from alex.finance.changes import record_inputs
 from alex.finance.plan import analyse_portfolio
 from alex.payloads import WRITING, SummaryPayload
@@ -437,9 +438,6 @@ class AnalysisManager:
             # The event, the summary and the status commit together: a reader never sees a
             # completed job without its summary or its closing event.
             with self._writing() as (session, job):
-                repo.store_job_section(
-                    session, job, "summary_payload", summary.model_dump(mode="json")
-                )
                 event = self.recorder.append(
                     session,
                     "planner",
@@ -447,6 +445,10 @@ class AnalysisManager:
                     message,
                     data={"sections": sections},
                     usage=self._planner_usage,
+                )
+                summary.usage_by_agent = usage_by_agent(session, job_id=self.job_id)
+                repo.store_job_section(
+                    session, job, "summary_payload", summary.model_dump(mode="json")
                 )
                 repo.complete_job(session, job)
             return event
