@@ -846,6 +846,40 @@ export interface components {
             /** Positions */
             positions: components["schemas"]["PositionRead"][];
         };
+        /**
+         * AgentUsage
+         * @description One agent's model usage: tokens as the provider reported them, dollars from LiteLLM's
+         *     bundled price map; `cost_known` is false when a model it used has no price there.
+         */
+        AgentUsage: {
+            /** Agent */
+            agent: string;
+            /**
+             * Requests
+             * @default 0
+             */
+            requests: number;
+            /**
+             * Tokens In
+             * @default 0
+             */
+            tokens_in: number;
+            /**
+             * Tokens Out
+             * @default 0
+             */
+            tokens_out: number;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: string;
+            /**
+             * Cost Known
+             * @default true
+             */
+            cost_known: boolean;
+        };
         /** Allocation */
         Allocation: {
             asset_class: components["schemas"]["Breakdown"];
@@ -2522,6 +2556,11 @@ export interface components {
             /** Model */
             model: string | null;
             usage: components["schemas"]["UsageTotals"];
+            /**
+             * Usage By Agent
+             * @description Model requests, tokens and dollars per agent, from the job's events; empty for the offline analyst and for analyses stored before 2026-12.
+             */
+            usage_by_agent: components["schemas"]["AgentUsage"][];
             /** Elapsed Seconds */
             elapsed_seconds: number | null;
             /** @description What the analysis was computed from (positions with their prices, cash, the profile's figures and targets); null for analyses stored before 2026-12. */
@@ -3631,7 +3670,7 @@ export interface operations {
                     "application/json": components["schemas"]["AnalyzeResponse"];
                 };
             };
-            /** @description The profile has no accounts to analyse */
+            /** @description The profile step is not complete (`profile`), or there are no accounts to analyse (`accounts`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -74,6 +74,30 @@ def bob(client: TestClient, token_for: Callable[[str], Headers]) -> Headers:
     return headers
 
 
+# The figures the first-run profile step asks for: saving them all completes the profile, which
+# an analysis needs (POST /api/analyze refuses placeholders).
+PROFILE = {
+    "current_age": 40,
+    "years_until_retirement": 25,
+    "target_retirement_income": "60000",
+    "annual_contribution": "10000",
+    "asset_class_targets": {"equity": 70, "fixed_income": 25, "cash": 5},
+    "region_targets": {
+        "north_america": 65,
+        "europe": 15,
+        "asia_pacific": 10,
+        "emerging_markets": 10,
+    },
+}
+
+
+def complete_profile(client: TestClient, headers: Headers, **overrides: Any) -> dict[str, Any]:
+    response = client.put("/api/user", json={**PROFILE, **overrides}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["profile_completed_at"] is not None
+    return dict(response.json())
+
+
 def make_account(client: TestClient, headers: Headers, **overrides: Any) -> dict[str, Any]:
     body = {
         "account_name": "Brokerage",

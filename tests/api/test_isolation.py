@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from alex.db import repository as repo
 from alex.db.session import session_scope
 from alex.schemas import JobEventCreate
-from tests.api.conftest import Headers, add_position, make_account
+from tests.api.conftest import PROFILE, Headers, add_position, make_account
 
 # (method, path) of routes that need no token and serve nothing per user.
 PUBLIC = {
@@ -279,7 +279,7 @@ def own(client: TestClient, headers: Headers, method: str, path: str, body: Any)
 
 @pytest.fixture
 def world(app: FastAPI, client: TestClient, alice: Headers, bob: Headers) -> World:
-    own(client, alice, "PUT", "/api/user", {"display_name": ALICE_NAME})
+    own(client, alice, "PUT", "/api/user", {"display_name": ALICE_NAME, **PROFILE})
     account = make_account(client, alice, account_name=ALICE_ACCOUNT, account_type="401k")
     position = add_position(client, alice, account["id"], SHARED_SYMBOL, "7")
     add_position(client, alice, account["id"], PRIVATE_SYMBOL, "3")
@@ -295,6 +295,7 @@ def world(app: FastAPI, client: TestClient, alice: Headers, bob: Headers) -> Wor
         event = JobEventCreate(agent="planner", kind="progress", message=ALICE_EVENT)
         repo.append_event(session, uuid.UUID(job), event)
 
+    own(client, bob, "PUT", "/api/user", PROFILE)
     bob_account = make_account(client, bob, account_name="Bob's taxable")
     add_position(client, bob, bob_account["id"], "SPY", "3")
     bob_job = own(client, bob, "POST", "/api/analyze", None)["job_id"]

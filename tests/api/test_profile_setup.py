@@ -61,3 +61,21 @@ def test_the_seeded_demo_user_counts_as_completed(client: TestClient) -> None:
     assert demo.status_code == 200, demo.text
     user = client.get("/api/user", headers=_bearer(demo.json()["access_token"])).json()
     assert user["profile_completed_at"] is not None
+
+
+def test_an_analysis_waits_for_the_profile_step(client: TestClient, alice: Headers) -> None:
+    """The server refuses, not only the web app: an analysis of placeholders would present
+    age 40 and $60,000 a year as the user's own plan."""
+    assert client.post("/api/user/demo-data", headers=alice).status_code == 201
+    refused = client.post("/api/analyze", headers=alice)
+    assert refused.status_code == 422
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "profile"]
+    assert error["msg"].startswith("complete your profile")
+    assert client.get("/api/jobs", headers=alice).json() == []  # nothing was queued
+
+    # A partial save is not enough; saving every figure is.
+    client.put("/api/user", headers=alice, json={"current_age": 34})
+    assert client.post("/api/analyze", headers=alice).status_code == 422
+    client.put("/api/user", headers=alice, json=FIGURES)
+    assert client.post("/api/analyze", headers=alice).status_code == 202

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from alex.auth.local import LocalAuthenticator
-from tests.api.conftest import Headers, add_position, dec, make_account
+from tests.api.conftest import Headers, add_position, complete_profile, dec, make_account
 
 
 def test_health_and_ready(client: TestClient) -> None:
@@ -210,6 +210,7 @@ def test_instruments_search_and_classification(
 
 
 def test_analyze_and_jobs(client: TestClient, alice: Headers) -> None:
+    complete_profile(client, alice)
     none_yet = client.post("/api/analyze", headers=alice)
     assert none_yet.status_code == 422
     assert none_yet.json()["detail"][0]["loc"] == ["body", "accounts"]
@@ -239,6 +240,7 @@ def test_events_after(client: TestClient, alice: Headers, app: object) -> None:
     from alex.db.session import session_scope
     from alex.schemas import JobEventCreate
 
+    complete_profile(client, alice)
     make_account(client, alice)
     job_id = uuid.UUID(client.post("/api/analyze", headers=alice).json()["job_id"])
     with session_scope(app.state.engine) as session:  # type: ignore[attr-defined]
@@ -269,6 +271,7 @@ def test_export_demo_data_and_delete(
     assert len(accounts) == 3
     assert client.post("/api/user/demo-data", headers=carol).status_code == 409
 
+    complete_profile(client, carol)
     client.post("/api/analyze", headers=carol)
     export = client.get("/api/user/export", headers=carol).json()
     assert export["user"]["id"] == "user_carol"

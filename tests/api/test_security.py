@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from alex.api.app import create_app
 from alex.api.security import content_security_policy
 from alex.core.config import Settings
-from tests.api.conftest import Headers, make_account
+from tests.api.conftest import Headers, complete_profile, make_account
 
 
 def test_security_headers(client: TestClient, alice: Headers) -> None:
@@ -68,6 +68,7 @@ def test_analysis_rate_limit_from_jobs_table(settings: Settings, seeded: Engine)
     )
     with TestClient(app) as client:
         headers = {"Authorization": f"Bearer {app.state.auth.issue('user_rate')}"}
+        complete_profile(client, headers)
         make_account(client, headers)
         assert client.post("/api/analyze", headers=headers).status_code == 202
         assert client.post("/api/analyze", headers=headers).status_code == 202

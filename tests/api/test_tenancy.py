@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from alex.agents.planner.manager import run_analysis
-from tests.api.conftest import Headers, add_position, make_account
+from tests.api.conftest import Headers, add_position, complete_profile, make_account
 
 PHISHING = "[Action needed: re-verify your brokerage login](https://evil.example/login)"
 AS_CASH = {
@@ -45,6 +45,7 @@ def _views(client: TestClient, headers: Headers, account_id: str) -> dict[str, A
 
 
 async def _report(client: TestClient, app: FastAPI, headers: Headers) -> dict[str, Any]:
+    complete_profile(client, headers)
     job_id = client.post("/api/analyze", headers=headers).json()["job_id"]
     await run_analysis(uuid.UUID(job_id), engine=app.state.engine)
     job = client.get(f"/api/jobs/{job_id}", headers=headers).json()

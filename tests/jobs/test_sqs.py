@@ -218,8 +218,11 @@ def test_enqueue_failure_is_503_and_job_failed(
         }
     )
     with session_scope(engine) as session:
-        repo.get_or_create_user(session, "sqs_user")
+        from alex.db.types import utcnow
         from alex.schemas import AccountCreate
+
+        user = repo.get_or_create_user(session, "sqs_user")
+        user.profile_completed_at = utcnow()  # an analysis needs a completed profile
 
         repo.create_account(
             session, "sqs_user", AccountCreate(account_name="a", account_type="hsa")

@@ -51,7 +51,10 @@ def headline(summary: SummaryPayload | None) -> str | None:
     response_model=AnalyzeResponse,
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        422: {"description": "The profile has no accounts to analyse"},
+        422: {
+            "description": "The profile step is not complete (`profile`), or there are no "
+            "accounts to analyse (`accounts`)"
+        },
         429: {"description": "Too many analyses this hour; see Retry-After"},
         503: {"description": "The queue is unavailable"},
     },
@@ -61,6 +64,14 @@ def analyze(
 ) -> AnalyzeResponse:
     """Start a portfolio analysis. Poll `/api/jobs/{id}/events` for progress."""
     check_analysis_rate(session, user.id, settings.analysis_rate_per_hour)
+    if user.profile_completed_at is None:
+        # Until then the profile holds placeholders (age 40, $60,000 a year): an analysis
+        # would present them as the user's own plan.
+        raise ValidationFailedError(
+            "complete your profile (age, retirement age, income target, yearly saving and "
+            "target mixes) before running an analysis",
+            field="profile",
+        )
     if session.scalar(select(Account.id).where(Account.user_id == user.id).limit(1)) is None:
         raise ValidationFailedError("add an account before running an analysis", field="accounts")
     job = repo.create_job(session, user.id, "portfolio_analysis", request_payload={"source": "api"})
