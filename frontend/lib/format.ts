@@ -155,6 +155,16 @@ export function money(v: Numeric, opts: { cents?: boolean; compact?: boolean } =
   return signed(r, `$${grouped(r)}`, false);
 }
 
+/** What model calls cost, which is often a fraction of a cent: `$0.0028`, `$1.25`. Four
+ *  decimals under a dollar, cents above. */
+export function modelCost(v: Numeric): string {
+  const d = toDecimal(v);
+  if (!d) return MISSING;
+  const n = num(v);
+  const r = roundHalfUp(d, n !== null && Math.abs(n) < 1 ? 4 : 2);
+  return signed(r, `$${grouped(r)}`, false);
+}
+
 /** A value already in percent (0–100): `42.3%`; `+2.5%` when `signed`. */
 export function pct(v: Numeric, digits = 1, opts: { signed?: boolean } = {}): string {
   const d = toDecimal(v);
