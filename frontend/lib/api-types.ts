@@ -547,6 +547,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{job_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Changes
+         * @description What changed since the previous completed analysis: value, asset-class shares, drift
+         *     and the plan's odds, and why (positions, prices, cash, profile) where both analyses kept
+         *     what they were computed from. Without an earlier analysis, `status` says so.
+         */
+        get: operations["job_changes_api_jobs__job_id__changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolio": {
         parameters: {
             query?: never;
@@ -900,6 +922,40 @@ export interface components {
             pct: number;
         };
         /**
+         * AnalysisComparison
+         * @description An analysis set against an earlier one. The value, shares, drift and odds come from the
+         *     figures every analysis stored; the reasons (`attribution`, positions, prices, cash) need
+         *     both analyses' inputs, and are empty with `reasons_available` false otherwise. Profile
+         *     changes are compared wherever both analyses recorded the figure.
+         */
+        AnalysisComparison: {
+            /** Reasons Available */
+            reasons_available: boolean;
+            value: components["schemas"]["ValueChange"];
+            attribution: components["schemas"]["ValueAttribution"] | null;
+            /** Asset Class */
+            asset_class: components["schemas"]["ShareChange"][];
+            max_drift: components["schemas"]["FigureChange"];
+            /**
+             * Drift
+             * @description Asset-class drift, when both analyses recorded their targets.
+             */
+            drift: components["schemas"]["DriftChange"][];
+            /** @description Chance (0–100) that the plan lasts; points. */
+            success: components["schemas"]["FigureChange"];
+            sustainable_income: components["schemas"]["FigureChange"];
+            /** Positions */
+            positions: components["schemas"]["PositionChange"][];
+            /** Prices */
+            prices: components["schemas"]["PriceChange"][];
+            /** Cash */
+            cash: components["schemas"]["CashChange"][];
+            /** Profile */
+            profile: components["schemas"]["ProfileChange"][];
+            /** Targets */
+            targets: components["schemas"]["TargetChange"][];
+        };
+        /**
          * AnalysisInputsRecord
          * @description What an analysis was computed from, kept with its summary so a later analysis can say
          *     what moved since.
@@ -983,6 +1039,25 @@ export interface components {
             unclassified_symbols: string[];
             /** Includes Cash */
             includes_cash: boolean;
+        };
+        /**
+         * CashChange
+         * @description An account's cash; `before` (or `after`) is null when the account was not there.
+         */
+        CashChange: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Before */
+            before: string | null;
+            /** After */
+            after: string | null;
+            /** Change */
+            change: string;
         };
         /** ChartPoint */
         ChartPoint: {
@@ -1161,6 +1236,24 @@ export interface components {
             /** Cumulative Pct */
             cumulative_pct: number;
         };
+        /**
+         * DriftChange
+         * @description An asset class's drift from its target (current minus target), in points.
+         */
+        DriftChange: {
+            /** Key */
+            key: string;
+            /** Before Pp */
+            before_pp: number;
+            /** After Pp */
+            after_pp: number;
+            /** Change Pp */
+            change_pp: number;
+            /** Target Before Pct */
+            target_before_pct: number;
+            /** Target After Pct */
+            target_after_pct: number;
+        };
         /** DriftItem */
         DriftItem: {
             /**
@@ -1197,6 +1290,18 @@ export interface components {
             needs_rebalancing: boolean;
             /** Notes */
             notes: string[];
+        };
+        /**
+         * FigureChange
+         * @description A figure before and after; `change` is null unless both are known.
+         */
+        FigureChange: {
+            /** Before */
+            before: number | null;
+            /** After */
+            after: number | null;
+            /** Change */
+            change: number | null;
         };
         /**
          * GroundingResult
@@ -1518,6 +1623,28 @@ export interface components {
              */
             price_error?: string | null;
         };
+        /**
+         * JobChanges
+         * @description An analysis set against the caller's previous completed analysis.
+         */
+        JobChanges: {
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /**
+             * Status
+             * @description compared; not_completed: this analysis has not completed (nothing to compare yet); first_analysis: no analysis completed before this one; no_figures: one of the two recorded no headline figures.
+             * @enum {string}
+             */
+            status: "compared" | "not_completed" | "first_analysis" | "no_figures";
+            /** Previous Job Id */
+            previous_job_id: string | null;
+            /** Previous Completed At */
+            previous_completed_at: string | null;
+            comparison: components["schemas"]["AnalysisComparison"] | null;
+        };
         /** JobEventRead */
         JobEventRead: {
             /** Id */
@@ -1769,6 +1896,38 @@ export interface components {
                 [key: string]: components["schemas"]["ChartSpec"];
             };
         };
+        /**
+         * PositionChange
+         * @description A position added, removed or resized. `value_change` is what it adds to the value
+         *     change: the new position's value, minus the removed one's, or the quantity change at the
+         *     earlier price (`price`, null when there was none).
+         */
+        PositionChange: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "added" | "removed" | "resized";
+            /** Quantity Before */
+            quantity_before: string | null;
+            /** Quantity After */
+            quantity_after: string | null;
+            /** Quantity Change */
+            quantity_change: string;
+            /** Price */
+            price: string | null;
+            /** Value Change */
+            value_change: string;
+        };
         /** PositionCreate */
         PositionCreate: {
             /** Symbol */
@@ -1924,6 +2083,30 @@ export interface components {
             /** Pct Of Portfolio */
             pct_of_portfolio: number;
         };
+        /**
+         * PriceChange
+         * @description A price that moved for a symbol held in both analyses, and what the move did to the
+         *     value of what was held (summed over accounts).
+         */
+        PriceChange: {
+            /** Symbol */
+            symbol: string;
+            /** Price Before */
+            price_before: string | null;
+            /** Price After */
+            price_after: string | null;
+            /** Price As Of Before */
+            price_as_of_before: string | null;
+            /** Price As Of After */
+            price_as_of_after: string | null;
+            /**
+             * Change Pct
+             * @description The move in percent; null without both prices.
+             */
+            change_pct: number | null;
+            /** Value Change */
+            value_change: string;
+        };
         /** PriceExport */
         PriceExport: {
             /** Symbol */
@@ -1954,6 +2137,20 @@ export interface components {
              * @description Your own price (typed or imported), not a shared one.
              */
             yours: boolean;
+        };
+        /** ProfileChange */
+        ProfileChange: {
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "current_age" | "retirement_age" | "target_retirement_income" | "annual_contribution";
+            /** Before */
+            before: number;
+            /** After */
+            after: number;
+            /** Change */
+            change: number;
         };
         /** Readiness */
         Readiness: {
@@ -2450,6 +2647,20 @@ export interface components {
              */
             grounded: boolean | null;
         };
+        /**
+         * ShareChange
+         * @description An asset class's share of the classified value, in percent; the change in points.
+         */
+        ShareChange: {
+            /** Key */
+            key: string;
+            /** Before Pct */
+            before_pct: number;
+            /** After Pct */
+            after_pct: number;
+            /** Change Pp */
+            change_pp: number;
+        };
         /** SignInRequest */
         SignInRequest: {
             /**
@@ -2565,6 +2776,22 @@ export interface components {
             elapsed_seconds: number | null;
             /** @description What the analysis was computed from (positions with their prices, cash, the profile's figures and targets); null for analyses stored before 2026-12. */
             inputs: components["schemas"]["AnalysisInputsRecord"] | null;
+        };
+        /** TargetChange */
+        TargetChange: {
+            /**
+             * Dimension
+             * @enum {string}
+             */
+            dimension: "asset_class" | "region";
+            /** Key */
+            key: string;
+            /** Before Pct */
+            before_pct: number;
+            /** After Pct */
+            after_pct: number;
+            /** Change Pp */
+            change_pp: number;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -2740,6 +2967,31 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * ValueAttribution
+         * @description The value change in parts that add up to it exactly.
+         */
+        ValueAttribution: {
+            /** New Positions */
+            new_positions: string;
+            /** Removed Positions */
+            removed_positions: string;
+            /** Quantity Changes */
+            quantity_changes: string;
+            /** Price Changes */
+            price_changes: string;
+            /** Cash */
+            cash: string;
+        };
+        /** ValueChange */
+        ValueChange: {
+            /** Before */
+            before: string;
+            /** After */
+            after: string;
+            /** Change */
+            change: string;
         };
     };
     responses: never;
@@ -3823,6 +4075,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    job_changes_api_jobs__job_id__changes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobChanges"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -21,6 +21,7 @@ from alex.api.ratelimit import SharedLimiter
 from alex.api.routes import (
     accounts,
     auth,
+    changes,
     exports,
     health,
     imports,
@@ -127,6 +128,7 @@ def create_app(
         instruments.router,
         jobs.router,
         exports.router,
+        changes.router,
         portfolio.router,
     ):
         app.include_router(router)
