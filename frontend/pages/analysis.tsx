@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Downloads } from "@/components/analysis/Downloads";
 import { Section } from "@/components/analysis/Section";
+import { WhatChanged } from "@/components/analysis/WhatChanged";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
 import {
@@ -139,6 +140,7 @@ function ReportBody({ job }: { job: Job }) {
                   </p>
                 </div>
               )}
+              <WhatChanged jobId={job.id} />
               <Card>
                 {report ? (
                   <Markdown>{report}</Markdown>
