@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Downloads } from "@/components/analysis/Downloads";
 import { Section } from "@/components/analysis/Section";
+import { ModelCosts } from "@/components/analysis/ModelCosts";
 import { WhatChanged } from "@/components/analysis/WhatChanged";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
@@ -182,6 +183,7 @@ function ReportBody({ job }: { job: Job }) {
                   for coverage and the grounding check.
                 </p>
               </Card>
+              <ModelCosts summary={summary} />
             </aside>
           </div>
         </Section>
