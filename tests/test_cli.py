@@ -80,7 +80,9 @@ _ACCEPTS_ANY_TEXT = {
     "clerk_publishable_key", "forwarded_allow_ips", "frontend_dir", "jwt_issuer",
     "langfuse_host", "langfuse_public_key", "langfuse_secret_key", "log_level",
     "metrics_token", "model", "polygon_api_key", "price_base_url", "sqs_queue_url",
-    "tiingo_api_key", "var_dir", "host",
+    "tiingo_api_key", "var_dir", "host", "bedrock_endpoint_url", "model_api_key",
+    "model_base_url", "model_charter", "model_planner", "model_reporter", "model_retirement",
+    "model_tagger",
 }  # fmt: skip
 
 

@@ -438,6 +438,12 @@ class AnalysisManager:
             # The event, the summary and the status commit together: a reader never sees a
             # completed job without its summary or its closing event.
             with self._writing() as (session, job):
+                # Written first: on SQLite (pysqlite's own transaction handling) a savepoint
+                # taken before any write, as appending an event does, would commit on its own
+                # and outlive a rollback of this transaction.
+                repo.store_job_section(
+                    session, job, "summary_payload", summary.model_dump(mode="json")
+                )
                 event = self.recorder.append(
                     session,
                     "planner",
@@ -446,6 +452,7 @@ class AnalysisManager:
                     data={"sections": sections},
                     usage=self._planner_usage,
                 )
+                # Now with the usage of every agent, this closing event's included.
                 summary.usage_by_agent = usage_by_agent(session, job_id=self.job_id)
                 repo.store_job_section(
                     session, job, "summary_payload", summary.model_dump(mode="json")
@@ -542,8 +549,9 @@ class AnalysisManager:
     async def _fail(self, reason: str) -> None:
         def fail() -> JobEventRead:
             with self._writing() as (session, job):
-                event = self.recorder.append(session, "planner", "failed", reason)
+                # The status first, for the reason given in `_finish`'s `complete`.
                 repo.fail_job(session, job, reason)
+                event = self.recorder.append(session, "planner", "failed", reason)
             return event
 
         self.recorder.announce(await asyncio.to_thread(fail))
