@@ -139,7 +139,12 @@ class Written:
 def _money(value: float, rng: random.Random) -> Written:
     sign = "-" if value < 0 else ""
     magnitude = abs(value)
-    style = rng.choice(("whole", "short"))
+    style = rng.choice(("whole", "short", "round"))
+    if style == "round" and magnitude >= 1e4:
+        # Three significant figures, as prose rounds: "$303,000".
+        unit = 10.0 ** (len(str(int(magnitude))) - 3)
+        shown = round(magnitude / unit) * unit
+        return Written(f"{sign}${shown:,.0f}", (-1 if sign else 1) * shown, unit / 2)
     if style == "short" and magnitude >= 1e6:
         shown = round(magnitude / 1e6, 2)
         return Written(f"{sign}${shown:.2f}M", (-1 if sign else 1) * shown * 1e6, 5e3)
@@ -169,7 +174,8 @@ def _years(value: float, rng: random.Random) -> Written:
 
 def _age(value: float, rng: random.Random) -> Written:
     shown = round(value)
-    return Written(f"age {shown:.0f}", shown)
+    text = rng.choice(("age {n}", "{n} years old"))
+    return Written(text.format(n=f"{shown:.0f}"), shown)
 
 
 def _count(value: float, rng: random.Random) -> Written:

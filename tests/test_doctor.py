@@ -131,6 +131,28 @@ def test_a_model_that_cannot_call_tools_is_named_with_the_fix(
     get_settings.cache_clear()
 
 
+def test_a_server_that_ignores_the_schema_fails_the_structured_probe(
+    openai_stand_in: tuple[OpenAIStandIn, ScriptedModel],
+) -> None:
+    stand_in, model = openai_stand_in
+
+    def no_schema(request: ChatRequest) -> Turn | Fault:
+        if request.response_schema is not None:
+            return Turn(text="There are seven days in a week.")
+        return capable_model(request)
+
+    model.default = no_schema
+
+    checks = _by_name(check_models(_openai(stand_in)))
+
+    probe = checks[
+        "model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement): "
+        "structured output"
+    ]
+    assert probe.status == "fail" and "no valid JSON" in probe.message
+    assert "ALEX_MODEL_TAGGER" in probe.fix
+
+
 def test_an_unreachable_model_server_says_so() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

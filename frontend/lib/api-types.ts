@@ -2848,6 +2848,11 @@ export interface components {
         /** UsageTotals */
         UsageTotals: {
             /**
+             * Requests
+             * @default 0
+             */
+            requests: number;
+            /**
              * Tokens In
              * @default 0
              */

@@ -1,5 +1,5 @@
 // What an analysis cost in model calls, per agent, as the server recorded it (the summary's
-// usage_by_agent, from the job's events). Nothing is computed here but the table's text.
+// usage_by_agent, from the job's events; the total is the server's too). Only text is made here.
 import { label, modelCost, number } from "./format";
 import type { SummaryPayload } from "./payloads";
 
@@ -36,10 +36,9 @@ export function usageView(summary: SummaryPayload | null | undefined): UsageView
     tokens: `${number(a.tokens_in)} in · ${number(a.tokens_out)} out`,
     cost: a.cost_known ? modelCost(a.cost_usd) : "unknown",
   }));
-  const requests = agents.reduce((n, a) => n + a.requests, 0);
   const total = {
     agent: "Total",
-    requests: number(requests),
+    requests: number(summary.usage.requests),
     tokens: `${number(summary.usage.tokens_in)} in · ${number(summary.usage.tokens_out)} out`,
     cost: unknown
       ? `at least ${modelCost(summary.usage.cost_usd)}`

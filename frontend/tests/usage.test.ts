@@ -7,7 +7,7 @@ function summary(partial: Partial<SummaryPayload>): SummaryPayload {
   return {
     sections: {},
     data_quality: { notes: [], stale_prices: [], coverage_pct: null } as never,
-    usage: { tokens_in: 5061, tokens_out: 515, cost_usd: "0.002848" },
+    usage: { requests: 4, tokens_in: 5061, tokens_out: 515, cost_usd: "0.002848" },
     usage_by_agent: [],
     ...partial,
   } as SummaryPayload;

@@ -40,8 +40,8 @@ _PROBE_SCHEMA = {
         "name": "probe",
         "schema": {
             "type": "object",
-            "properties": {"ok": {"type": "boolean"}},
-            "required": ["ok"],
+            "properties": {"n": {"type": "integer"}},
+            "required": ["n"],
             "additionalProperties": False,
         },
         "strict": True,
@@ -142,11 +142,11 @@ def check_auth(settings: Settings) -> Check:
             "ALEX_AUTH=clerk needs ALEX_CLERK_ISSUER and ALEX_CLERK_JWKS_URL",
             "copy both from the Clerk dashboard (API keys → Advanced)",
         )
-    from jwt import PyJWKClient, PyJWKClientError
+    from jwt import PyJWKClient, PyJWKClientError, PyJWKSetError
 
     try:
         keys = PyJWKClient(settings.clerk_jwks_url, timeout=10).get_jwk_set().keys
-    except PyJWKClientError as exc:
+    except (PyJWKClientError, PyJWKSetError, ValueError) as exc:  # unreachable, not a key set
         return Check(
             "sign-in",
             "fail",
@@ -323,14 +323,15 @@ async def _check_model(
             model_id,
             settings,
             completion,
-            messages=[{"role": "user", "content": 'Answer with JSON: {"ok": true}.'}],
+            # The field is named only in the schema: a server that ignores the schema fails.
+            messages=[{"role": "user", "content": "How many days are in a week?"}],
             response_format=_PROBE_SCHEMA,
         )
         content = response.choices[0].message.content if response is not None else None
         valid = False
         if content:
             try:
-                valid = isinstance(json.loads(content).get("ok"), bool)
+                valid = isinstance(json.loads(content).get("n"), int)
             except (json.JSONDecodeError, AttributeError):
                 valid = False
         if error is not None or not valid:

@@ -411,6 +411,7 @@ class DataQualityReport(_Payload):
 
 
 class UsageTotals(_Payload):
+    requests: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: Decimal = Decimal("0")

@@ -14,6 +14,7 @@ TOOLS = [
         "success_pct": 56.73,
         "success_probability": 0.8731,
         "years_until_retirement": 23,
+        "current_age": 42,
         "notes": ["$735.00 in unclassified holdings (ARKK) is modelled as equity."],
         "slices": [{"key": "equity", "pct": 80.12}, {"key": "cash", "pct": -4.0}],
     }
@@ -49,6 +50,9 @@ def test_extracts_each_figure_with_its_kind_and_sign_in_text_order() -> None:
         f"Success: 87.3% ({pct(56.73, 2)} in the other plan).",
         "Cash of $12,100 and $735 in ARKK; 23 years to go.",
         "No money here, just 2 asset classes and 1 note.",
+        # Ages as people write them, and money rounded the way prose rounds it.
+        "You are 42 years old; a 42-year-old saver.",
+        "Your portfolio is worth about $303,000, roughly $300,000.",
         # Unsigned prose may quote a magnitude; a signed figure must carry the tool's sign.
         "Cash sits 4 points below its target, \u22124.0 pts.",
     ],

@@ -220,6 +220,10 @@ async def test_full_analysis_through_the_wire(
     assert usage["reporter"].requests == 2  # tools, then the answer
     # The stored summary carries the same table for the Analysis page.
     assert {row.agent: row for row in job.summary_payload.usage_by_agent} == usage
+    whole = job.summary_payload.usage  # every agent's, the tagger's included
+    assert whole.requests == sum(row.requests for row in usage.values())
+    assert whole.tokens_in == sum(row.tokens_in for row in usage.values())
+    assert whole.cost_usd == sum(row.cost_usd for row in usage.values())
     # /metrics counts the same tokens, by agent and model.
     model = OPENAI_MODEL if provider.name == "openai" else BEDROCK_MODEL
     labels = {"agent": "reporter", "model": model, "direction": "in"}
@@ -339,6 +343,32 @@ async def test_throttling_backs_off_and_succeeds(
     assert not [q for q in provider.model.queued]  # both throttles were answered…
     reporter_turns = [r for r in provider.model.seen if r.agent == "reporter"]
     assert len(reporter_turns) >= 4  # …and the calls after them went through
+
+
+@pytest.mark.parametrize("fault", ["server_error", "malformed"])
+async def test_a_provider_error_or_a_broken_answer_is_retried(
+    engine: Engine, demo_job: uuid.UUID, provider: Provider, fault: str
+) -> None:
+    provider.model.queue(Fault(fault), agent="reporter")
+
+    job = await _analyse(engine, demo_job, provider.settings())
+
+    assert job.status == "completed", job.error_message
+    assert job.report_payload is not None
+    assert not provider.model.queued
+
+
+async def test_bedrock_is_signed_even_with_an_api_key_set_for_another_model(
+    engine: Engine, demo_job: uuid.UUID, bedrock_provider: Provider
+) -> None:
+    # ALEX_MODEL_API_KEY is for an OpenAI-compatible server; sending it to Bedrock as a bearer
+    # token would replace the SigV4 signature and every call would be refused.
+    job = await _analyse(engine, demo_job, bedrock_provider.settings(model_api_key="sk-other"))
+
+    assert job.status == "completed", job.error_message
+    for sent in bedrock_provider.requests():
+        assert sent["headers"]["authorization"].startswith("AWS4-HMAC-SHA256 ")
+        assert "sk-other" not in json.dumps(sent["headers"])
 
 
 async def test_an_agent_past_its_deadline_fails_alone(

@@ -18,8 +18,15 @@ def status(code: int) -> httpx.Response:
     return httpx.Response(code, request=REQUEST)
 
 
-def aws(code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "..."}}, "InvokeModel")
+def aws(code: str, http_status: int = 400) -> ClientError:
+    # With the HTTP status AWS sends them with: busy errors often come as a 400.
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": "..."},
+            "ResponseMetadata": {"HTTPStatusCode": http_status},
+        },
+        "InvokeModel",
+    )
 
 
 class RateLimitTableError(Exception):
@@ -41,6 +48,8 @@ TRANSIENT = {
     "botocore endpoint": EndpointConnectionError(endpoint_url="https://bedrock.example"),
     "botocore read timeout": ReadTimeoutError(endpoint_url="https://bedrock.example"),
     "Bedrock throttling": aws("ThrottlingException"),
+    "Bedrock model timeout": aws("ModelTimeoutException", 408),
+    "Bedrock not ready": aws("ModelNotReadyException", 429),
     "database gone": OperationalError("SELECT 1", {}, Exception("server closed")),
 }
 DEFINITIVE = {
@@ -49,6 +58,7 @@ DEFINITIVE = {
     "OpenAI 400": openai.BadRequestError("bad request", response=status(400), body=None),
     "OpenAI 401": openai.AuthenticationError("bad key", response=status(401), body=None),
     "Bedrock validation": aws("ValidationException"),
+    "Bedrock access denied": aws("AccessDeniedException", 403),
     "a constraint": IntegrityError("INSERT", {}, Exception("duplicate")),
 }
 
@@ -68,3 +78,14 @@ def test_litellm_errors_are_recognised_through_openai_classes() -> None:
     assert is_transient(litellm.RateLimitError("slow down", "openai", "gpt-x"))
     assert is_transient(litellm.Timeout("late", "gpt-x", "openai"))
     assert not is_transient(litellm.BadRequestError("bad", "gpt-x", "openai"))
+
+
+def test_a_permanent_refusal_reads_plainly_and_a_busy_provider_too() -> None:
+    from alex.agents.transient import is_permanent, plain_reason
+
+    denied = aws("AccessDeniedException", 403)
+    assert is_permanent(denied) and "enable the model" in plain_reason(denied)
+    throttled = aws("ThrottlingException", 400)
+    assert not is_permanent(throttled) and "too busy" in plain_reason(throttled)
+    conflict = openai.APIStatusError("conflict", response=status(409), body=None)
+    assert not is_permanent(conflict) and "check the model" not in plain_reason(conflict)

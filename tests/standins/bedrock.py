@@ -100,7 +100,7 @@ def render_fault(fault: Fault, hold: threading.Event) -> Reply:
         return _error(
             403,
             "AccessDeniedException",
-            "You don't have access to the model with the specified model ID.",
+            f"You don't have access to the model with the specified model ID. {fault.message}",
         )
     if fault.kind == "malformed":
         return Reply(200, b'{"output": {"message": ', {"Content-Type": "application/json"})

@@ -67,6 +67,7 @@ _YEARS = re.compile(
     re.IGNORECASE,
 )
 _AGE = re.compile(r"\b(?:age|aged|ages)\s(?P<num>\d{2,3})(?P<dec>)\b", re.IGNORECASE)
+_YEARS_OLD = re.compile(r"(?<![\w.$])(?P<num>\d{1,3})(?P<dec>)[\s-]years?[\s-]old\b", re.IGNORECASE)
 _COUNT = re.compile(
     rf"(?<![\w.$]){_NUM}\s(?:[a-z-]+\s)?(?:holdings?|positions?|accounts?|funds?|trades?|"
     r"instruments?|symbols?|paths|simulations?|scenarios?|sectors?|regions?|asset classes|"
@@ -74,6 +75,7 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], FigureKind], ...] = (
+    (_YEARS_OLD, "age"),  # before years: "42 years old" is an age
     (_POINTS, "points"),
     (_PERCENT, "percent"),
     (_YEARS, "years"),
@@ -128,6 +130,12 @@ def extract_figures(text: str) -> list[Figure]:
         multiplier = _MULTIPLIERS.get((match.group("mult") or "").lower(), 1.0)
         sign, signed = _sign(match)
         tolerance = max(_tolerance(match.group("dec") or "", multiplier), 0.005)
+        if not match.group("dec") and multiplier == 1.0:
+            # "$303,000" is a rounded figure: as precise as its last non-zero digit.
+            digits = match.group("num").replace(",", "")
+            zeros = len(digits) - len(digits.rstrip("0"))
+            if zeros >= 2 and zeros < len(digits):
+                tolerance = 0.5 * 10.0**zeros
         figures.append(
             Figure(
                 "money",

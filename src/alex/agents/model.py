@@ -26,7 +26,7 @@ from alex.agents.events import UsageReport
 from alex.agents.model_ids import check_models, model_problem
 from alex.agents.observability import configure_tracing
 from alex.agents.offline import OfflineAnalyst, OfflinePlan, OfflineWrite
-from alex.agents.transient import is_permanent
+from alex.agents.transient import is_garbled, is_permanent
 from alex.core.config import Settings, get_settings, is_offline
 from alex.schemas import AgentName
 
@@ -63,10 +63,12 @@ def build_model(
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from agents.extensions.models.litellm_model import LitellmModel
 
+    if model_id.startswith("bedrock/"):
+        # Bedrock signs with AWS credentials: a key here would be sent as a bearer token
+        # instead, and its endpoint has its own setting (ALEX_BEDROCK_ENDPOINT_URL).
+        return LitellmModel(model=model_id)
     key = settings.model_api_key.get_secret_value() if settings.model_api_key else None
-    # The base URL is for OpenAI-compatible servers; Bedrock has its own endpoint setting.
-    base_url = None if model_id.startswith("bedrock/") else (settings.model_base_url or None)
-    return LitellmModel(model=model_id, base_url=base_url, api_key=key)
+    return LitellmModel(model=model_id, base_url=settings.model_base_url or None, api_key=key)
 
 
 def build_model_settings(agent: AgentName, settings: Settings | None = None) -> ModelSettings:
@@ -93,6 +95,7 @@ def build_model_settings(agent: AgentName, settings: Settings | None = None) -> 
             policy=retry_policies.all(
                 _not_permanent,
                 retry_policies.any(
+                    _unreadable_answer,
                     retry_policies.provider_suggested(),
                     retry_policies.retry_after(),
                     retry_policies.http_status(RETRYABLE_STATUSES),
@@ -105,6 +108,11 @@ def build_model_settings(agent: AgentName, settings: Settings | None = None) -> 
 
 def _not_permanent(context: RetryPolicyContext) -> bool:
     return not is_permanent(context.error)
+
+
+def _unreadable_answer(context: RetryPolicyContext) -> bool:
+    """A truncated or garbled body (LiteLLM calls it a bad request): ask again."""
+    return is_garbled(context.error)
 
 
 def request_settings(job_id: uuid.UUID) -> ModelSettings:

@@ -15,6 +15,8 @@ Users see a plain sentence (`plain_reason`); operators get the provider's text i
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import openai
 from agents.exceptions import ModelBehaviorError
@@ -39,6 +41,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 AWS_RETRYABLE_CODES = frozenset(
     {
         "ThrottlingException",
+        "ModelTimeoutException",
         "TooManyRequestsException",
         "ServiceUnavailableException",
         "InternalServerException",
@@ -87,13 +90,32 @@ def provider_status(exc: BaseException) -> int | None:
     return found
 
 
+def is_garbled(exc: BaseException) -> bool:
+    """The provider's answer could not be read (a truncated body): LiteLLM reports it as a
+    4xx of its own, but asking again is the remedy."""
+    return any(isinstance(error, json.JSONDecodeError) for error in _chain(exc))
+
+
+def _aws_retryable(exc: BaseException) -> bool:
+    """AWS says "busy" with an error code, whatever HTTP status carries it (often 400)."""
+    return is_garbled(exc) or any(
+        isinstance(error, ClientError)
+        and error.response.get("Error", {}).get("Code") in AWS_RETRYABLE_CODES
+        for error in _chain(exc)
+    )
+
+
 def is_permanent(exc: BaseException) -> bool:
     """True for a request the provider refused and would refuse again."""
+    if _aws_retryable(exc):
+        return False
     status = provider_status(exc)
     return status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX
 
 
 def is_transient(exc: BaseException) -> bool:
+    if _aws_retryable(exc):
+        return True
     if is_permanent(exc):
         return False
     if isinstance(exc, TRANSIENT_ERRORS):
@@ -134,9 +156,9 @@ def plain_reason(exc: BaseException) -> str:
             "this Bedrock model can only be called through a cross-region inference profile; "
             "an operator needs to use its geography-prefixed id (e.g. us.amazon.nova-pro-v1:0)"
         )
-    if status == 429 or isinstance(exc, openai.RateLimitError):
+    if status == 429 or isinstance(exc, openai.RateLimitError) or _aws_retryable(exc):
         return "the AI model provider was too busy and did not answer after several retries"
-    if status is not None and 400 <= status < 500:
+    if status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
         return (
             "the AI model provider rejected the request; an operator needs to check the model "
             "settings (`alex doctor` tells what is wrong)"

@@ -61,10 +61,11 @@ from alex.db import repository as repo
 from alex.db.models import Job
 from alex.db.repository import LeaseLostError
 from alex.db.session import get_engine, session_scope
+from alex.db.usage import total as usage_total
 from alex.db.usage import usage_by_agent
 from alex.finance.changes import record_inputs
 from alex.finance.plan import analyse_portfolio
-from alex.payloads import WRITING, SummaryPayload
+from alex.payloads import WRITING, SummaryPayload, UsageTotals
 from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
 from alex.prices.refresh import price_notes
 from alex.schemas import AgentName, InstrumentRead, JobEventRead, PortfolioSnapshot
@@ -271,9 +272,13 @@ class AnalysisManager:
             report = RefreshReport(provider=provider_name, outcomes=[], error=exc.message)
         except INFRASTRUCTURE_ERRORS:
             raise
-        except Exception as exc:  # a provider bug must not cost the user their analysis
+        except Exception:  # a provider bug must not cost the user their analysis
             logger.exception("price refresh failed", extra={"job_id": str(self.job_id)})
-            report = RefreshReport(provider=provider_name, outcomes=[], error=detail(exc))
+            report = RefreshReport(
+                provider=provider_name,
+                outcomes=[],
+                error="the price provider failed unexpectedly (details are in the server log)",
+            )
         self._data_quality.extend(price_notes(report))
         await self.recorder.arecord(
             "planner",
@@ -454,6 +459,14 @@ class AnalysisManager:
                 )
                 # Now with the usage of every agent, this closing event's included.
                 summary.usage_by_agent = usage_by_agent(session, job_id=self.job_id)
+                if summary.usage_by_agent:  # the tagger's too, which the sections' sum lacks
+                    whole = usage_total(summary.usage_by_agent)
+                    summary.usage = UsageTotals(
+                        requests=whole.requests,
+                        tokens_in=whole.tokens_in,
+                        tokens_out=whole.tokens_out,
+                        cost_usd=whole.cost_usd,
+                    )
                 repo.store_job_section(
                     session, job, "summary_payload", summary.model_dump(mode="json")
                 )
