@@ -416,3 +416,37 @@ async def test_bedrock_model_id_without_inference_profile_is_named(
 
     assert job.status == "failed"
     assert job.error_message is not None and "inference profile" in job.error_message
+
+
+def test_alex_analyze_prints_each_agents_tokens_and_cost(
+    engine: Engine,
+    demo_job: uuid.UUID,
+    openai_provider: Provider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The acceptance command: `ALEX_MODEL=openai/… ALEX_MODEL_BASE_URL=<stand-in> alex
+    analyze --user demo` completes and prints per-agent usage."""
+    import io
+
+    from alex.agents.analyze import analyze
+    from alex.core.config import get_settings
+
+    settings = openai_provider.settings()
+    monkeypatch.setenv("ALEX_MODEL", settings.model)
+    monkeypatch.setenv("ALEX_MODEL_BASE_URL", settings.model_base_url)
+    monkeypatch.setenv("ALEX_MODEL_API_KEY", "sk-test")
+    monkeypatch.setenv("ALEX_MODEL_RETRY_INITIAL_SECONDS", "0")
+    get_settings.cache_clear()
+    out = io.StringIO()
+
+    code = analyze("demo", out=out)
+
+    get_settings.cache_clear()
+    printed = out.getvalue()
+    assert code == 0, printed
+    table = printed[printed.index("model usage:") :].splitlines()
+    assert table[1].split() == ["agent", "requests", "tokens", "in", "tokens", "out", "cost"]
+    rows = {line.split()[0]: line.split() for line in table[2:] if line and line[0] != " "}
+    assert {"reporter", "charter", "retirement", "planner", "all"} <= set(rows)
+    assert rows["reporter"][1] == "2" and rows["reporter"][4].startswith("$")
+    assert float(rows["all"][4].removeprefix("$")) > 0
