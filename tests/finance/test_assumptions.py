@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,12 +13,8 @@ from alex.core.config import PROJECT_ROOT
 from alex.finance.assumptions import DEFAULT_ASSUMPTIONS, DEFAULT_INFLATION_PCT, MarketAssumptions
 from alex.schemas import ASSET_CLASSES
 
-# The shared data folder sits beside the repository (as in CI and on developer machines).
-SHILLER_CSV = Path(
-    os.environ.get(
-        "SHILLER_CSV", str(PROJECT_ROOT.parent / "shared" / "data" / "shiller_monthly.csv")
-    )
-)
+# Shipped with the project (public domain, see data/shiller/NOTICE.md).
+SHILLER_CSV = PROJECT_ROOT / "data" / "shiller" / "shiller_monthly.csv"
 
 
 def test_every_asset_class_has_a_return_and_a_risk() -> None:
@@ -122,7 +116,6 @@ def shiller_annual() -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.skipif(not SHILLER_CSV.exists(), reason=f"{SHILLER_CSV} not available")
 def test_defaults_are_in_line_with_us_history() -> None:
     history = shiller_annual()
     assert len(history["stocks"]) > 140
