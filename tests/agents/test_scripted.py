@@ -226,4 +226,7 @@ async def test_timeouts_everywhere_leave_the_job_for_the_queue_to_retry(
     job = load_job(engine, demo_job)
     assert job.status == "running" and job.error_message is None
     events = load_events(engine, demo_job)
-    assert {e.agent for e in events if e.kind == "failed"} == {"reporter", "charter", "retirement"}
+    # The sections' failures. The offline tagger may also overrun so short a limit on a busy
+    # machine; that leaves its instrument unclassified and is not what this test is about.
+    failed = {e.agent for e in events if e.kind == "failed" and e.agent != "tagger"}
+    assert failed == {"reporter", "charter", "retirement"}
