@@ -159,6 +159,9 @@ def server(frontend_build: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             "ALEX_LOCAL_WORKERS": "2",
             "ALEX_ANALYSIS_RATE_PER_HOUR": "1000",
             "ALEX_WRITE_RATE_PER_MINUTE": "100000",
+            # Every test signs its own users up from 127.0.0.1, more than 10 a minute; the
+            # limit itself is tested in tests/api.
+            "ALEX_SIGNIN_RATE_PER_MINUTE": "100000",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
     )
