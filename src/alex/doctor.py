@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from alex.agents.model_ids import provider_kwargs
 from alex.core.config import MODEL_AGENTS, Settings, is_offline
 
 Status = Literal["pass", "fail", "skip"]
@@ -193,27 +194,13 @@ def check_prices(settings: Settings) -> Check:
 Completion = Callable[..., Any]
 
 
-def _model_kwargs(model_id: str, settings: Settings) -> dict[str, Any]:
-    if model_id.startswith("bedrock/"):
-        kwargs: dict[str, Any] = {"aws_region_name": settings.bedrock_region}
-        if settings.bedrock_endpoint_url:
-            kwargs["aws_bedrock_runtime_endpoint"] = settings.bedrock_endpoint_url
-        return kwargs
-    kwargs = {}
-    if settings.model_base_url:
-        kwargs["base_url"] = settings.model_base_url
-    if settings.model_api_key:
-        kwargs["api_key"] = settings.model_api_key.get_secret_value()
-    return kwargs
-
-
 def _trap_fix(model_id: str, exc: BaseException, settings: Settings) -> str:
     import httpx
     import openai
 
-    from alex.agents.transient import provider_status
+    from alex.agents.transient import error_chain, provider_status
 
-    chain = list(_chain(exc))
+    chain = error_chain(exc)
     text = " ".join(str(e) for e in chain).lower()
     status = provider_status(exc)
     unreachable = (httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
@@ -245,15 +232,6 @@ def _trap_fix(model_id: str, exc: BaseException, settings: Settings) -> str:
     return "see the provider's message above; `docs/models.md` lists working examples"
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:300]
@@ -268,7 +246,7 @@ async def _probe(
                 model=model_id,
                 max_tokens=200,
                 num_retries=0,
-                **_model_kwargs(model_id, settings),
+                **provider_kwargs(model_id, settings),
                 **request,
             ),
             timeout=PROBE_TIMEOUT_SECONDS,

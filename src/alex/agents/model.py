@@ -11,7 +11,6 @@ import logging
 import os
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from agents import (
     Model,
@@ -23,7 +22,7 @@ from agents import (
 )
 
 from alex.agents.events import UsageReport
-from alex.agents.model_ids import check_models, model_problem
+from alex.agents.model_ids import check_models, model_problem, provider_kwargs
 from alex.agents.observability import configure_tracing
 from alex.agents.offline import OfflineAnalyst, OfflinePlan, OfflineWrite
 from alex.agents.transient import is_garbled, is_permanent
@@ -63,23 +62,19 @@ def build_model(
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from agents.extensions.models.litellm_model import LitellmModel
 
-    if model_id.startswith("bedrock/"):
-        # Bedrock signs with AWS credentials: a key here would be sent as a bearer token
-        # instead, and its endpoint has its own setting (ALEX_BEDROCK_ENDPOINT_URL).
-        return LitellmModel(model=model_id)
-    key = settings.model_api_key.get_secret_value() if settings.model_api_key else None
-    return LitellmModel(model=model_id, base_url=settings.model_base_url or None, api_key=key)
+    # Bedrock's region and endpoint travel in the model settings (`build_model_settings`).
+    connection = provider_kwargs(model_id, settings)
+    return LitellmModel(
+        model=model_id, base_url=connection.get("base_url"), api_key=connection.get("api_key")
+    )
 
 
 def build_model_settings(agent: AgentName, settings: Settings | None = None) -> ModelSettings:
     """Retries with exponential backoff (and the provider's Retry-After when it sends one);
     the Bedrock region and endpoint for `bedrock/…` ids."""
     settings = settings or get_settings()
-    extra_args: dict[str, Any] | None = None
-    if settings.model_for(agent).startswith("bedrock/"):
-        extra_args = {"aws_region_name": settings.bedrock_region}
-        if settings.bedrock_endpoint_url:
-            extra_args["aws_bedrock_runtime_endpoint"] = settings.bedrock_endpoint_url
+    model_id = settings.model_for(agent)
+    extra_args = provider_kwargs(model_id, settings) if model_id.startswith("bedrock/") else None
     return ModelSettings(
         extra_args=extra_args,
         retry=ModelRetrySettings(

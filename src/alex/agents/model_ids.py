@@ -5,6 +5,7 @@ stack."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from alex.core.config import MODEL_AGENTS, Settings, get_settings, is_offline
 
@@ -39,3 +40,20 @@ def check_models(settings: Settings | None = None) -> list[str]:
         if problem:
             problems.append(f"ALEX_{name.upper()}: {problem}")
     return problems
+
+
+def provider_kwargs(model_id: str, settings: Settings) -> dict[str, Any]:
+    """How LiteLLM reaches `model_id`'s provider. Bedrock signs with AWS credentials in its
+    region (at its own endpoint, if set): a key would be sent as a bearer token instead of the
+    signature. Any other provider gets the configured base URL and key."""
+    if model_id.startswith("bedrock/"):
+        kwargs: dict[str, Any] = {"aws_region_name": settings.bedrock_region}
+        if settings.bedrock_endpoint_url:
+            kwargs["aws_bedrock_runtime_endpoint"] = settings.bedrock_endpoint_url
+        return kwargs
+    kwargs = {}
+    if settings.model_base_url:
+        kwargs["base_url"] = settings.model_base_url
+    if settings.model_api_key:
+        kwargs["api_key"] = settings.model_api_key.get_secret_value()
+    return kwargs

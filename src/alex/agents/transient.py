@@ -57,7 +57,8 @@ _AWS_STATUS = {
 }
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def error_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from or while handling, outermost first."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
@@ -70,7 +71,7 @@ def provider_status(exc: BaseException) -> int | None:
     """The HTTP status the provider itself answered with: the innermost one in the cause
     chain (a client's wrapper may carry a status of its own choosing)."""
     found: int | None = None
-    for error in _chain(exc):
+    for error in error_chain(exc):
         status: int | None = None
         if isinstance(error, httpx.HTTPStatusError):
             status = error.response.status_code
@@ -93,7 +94,7 @@ def provider_status(exc: BaseException) -> int | None:
 def is_garbled(exc: BaseException) -> bool:
     """The provider's answer could not be read (a truncated body): LiteLLM reports it as a
     4xx of its own, but asking again is the remedy."""
-    return any(isinstance(error, json.JSONDecodeError) for error in _chain(exc))
+    return any(isinstance(error, json.JSONDecodeError) for error in error_chain(exc))
 
 
 def _aws_retryable(exc: BaseException) -> bool:
@@ -101,7 +102,7 @@ def _aws_retryable(exc: BaseException) -> bool:
     return is_garbled(exc) or any(
         isinstance(error, ClientError)
         and error.response.get("Error", {}).get("Code") in AWS_RETRYABLE_CODES
-        for error in _chain(exc)
+        for error in error_chain(exc)
     )
 
 
@@ -128,7 +129,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _provider_text(exc: BaseException) -> str:
-    return " ".join(str(error) for error in _chain(exc)).lower()
+    return " ".join(str(error) for error in error_chain(exc)).lower()
 
 
 def plain_reason(exc: BaseException) -> str:
@@ -171,7 +172,7 @@ def plain_reason(exc: BaseException) -> str:
 def detail(exc: BaseException) -> str:
     """The error as an operator needs it (first line of each exception in the chain)."""
     parts = []
-    for error in _chain(exc)[:3]:
+    for error in error_chain(exc)[:3]:
         text = str(error).strip().splitlines()[0] if str(error).strip() else ""
         parts.append(f"{type(error).__name__}: {text}"[:300] if text else type(error).__name__)
     return " <- ".join(parts)

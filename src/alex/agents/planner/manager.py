@@ -457,16 +457,16 @@ class AnalysisManager:
                     data={"sections": sections},
                     usage=self._planner_usage,
                 )
-                # Now with the usage of every agent, this closing event's included.
+                # Every agent's usage (the tagger's and this closing event's included), from
+                # the events: the one record of it.
                 summary.usage_by_agent = usage_by_agent(session, job_id=self.job_id)
-                if summary.usage_by_agent:  # the tagger's too, which the sections' sum lacks
-                    whole = usage_total(summary.usage_by_agent)
-                    summary.usage = UsageTotals(
-                        requests=whole.requests,
-                        tokens_in=whole.tokens_in,
-                        tokens_out=whole.tokens_out,
-                        cost_usd=whole.cost_usd,
-                    )
+                whole = usage_total(summary.usage_by_agent)
+                summary.usage = UsageTotals(
+                    requests=whole.requests,
+                    tokens_in=whole.tokens_in,
+                    tokens_out=whole.tokens_out,
+                    cost_usd=whole.cost_usd,
+                )
                 repo.store_job_section(
                     session, job, "summary_payload", summary.model_dump(mode="json")
                 )
@@ -506,7 +506,6 @@ class AnalysisManager:
             for o in self.outcomes.values()
             if o.grounding is not None
         }
-        totals = [o.usage for o in self.outcomes.values()] + [usage]
         return {
             "headline": headline,
             "executive_summary": executive_summary,
@@ -515,11 +514,6 @@ class AnalysisManager:
             "data_quality": facts.data_quality_report(inputs),
             "inputs": record_inputs(inputs.snapshot),  # what a later analysis compares with
             "model": self._configured_model(),
-            "usage": {
-                "tokens_in": sum(u.tokens_in for u in totals),
-                "tokens_out": sum(u.tokens_out for u in totals),
-                "cost_usd": str(sum((u.cost_usd or 0) for u in totals)),
-            },
         }
 
     def _headline(self, inputs: AnalysisInputs) -> dict[str, Any]:
