@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -31,6 +33,11 @@ prices_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(prices_app, name="prices")
+knowledge_app = typer.Typer(
+    help="The knowledge base reports cite: add files, search, list and delete documents.",
+    no_args_is_help=True,
+)
+app.add_typer(knowledge_app, name="knowledge")
 
 
 @app.callback()
@@ -94,6 +101,17 @@ def db_seed() -> None:
 
     upgrade(get_settings().resolved_database_url)
     _print_counts(seed(get_engine()))
+    _seed_knowledge()
+
+
+def _seed_knowledge() -> None:
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+    from alex.knowledge.seed import seed_starter_notes
+
+    results = seed_starter_notes(knowledge_base(get_settings(), get_engine()))
+    added = sum(result.created for result in results)
+    typer.echo(f"{'starter notes':>24}: {len(results)} ({added} added)")
 
 
 @db_app.command("reset")
@@ -114,6 +132,7 @@ def db_reset(
             "This drops every Alex table in the PostgreSQL database. Continue?", abort=True
         )
     _print_counts(reset(get_engine(), demo=demo))
+    _seed_knowledge()
 
 
 @prices_app.command("refresh")
@@ -157,6 +176,128 @@ def prices_refresh(
     if report.error:
         typer.echo(f"error: {report.error}", err=True)
         raise typer.Exit(2)
+
+
+@knowledge_app.command("ingest")
+def knowledge_ingest(
+    paths: list[Path] = typer.Argument(
+        ..., exists=True, readable=True, help="Files (.md, .txt, .html, .pdf) or folders."
+    ),
+) -> None:
+    """Add documents to the knowledge base; the same text twice is kept once. Folders are
+    read recursively. Exits 1 if any file was refused (the others are still added)."""
+    from alex.core.errors import AlexError
+    from alex.db.session import get_engine
+    from alex.knowledge.extract import MEDIA_TYPES
+    from alex.knowledge.factory import knowledge_base
+
+    kb = knowledge_base(get_settings(), get_engine())
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in MEDIA_TYPES)
+        else:
+            files.append(path)
+    failed = 0
+    for file in files:
+        try:
+            result = kb.ingest_file(file)
+        except AlexError as exc:
+            failed += 1
+            typer.echo(f"refused  {exc.message}", err=True)
+            continue
+        state = "added   " if result.created else "present "
+        typer.echo(f"{state} {result.document.title} ({result.document.chunk_count} passages)")
+    raise typer.Exit(1 if failed else 0)
+
+
+@knowledge_app.command("search")
+def knowledge_search(
+    query: str = typer.Argument(..., help="What to look for, in plain words."),
+    limit: int = typer.Option(5, "--limit", "-k", min=1, max=50),
+    symbols: str | None = typer.Option(
+        None, "--symbols", help="Only passages about these tickers, e.g. BND,AGG."
+    ),
+    mode: str = typer.Option("hybrid", help="hybrid, vector or keyword."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The best passages for QUERY, one per document, with title, date and source."""
+    import json
+
+    from alex.core.errors import AlexError
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+
+    if mode not in {"hybrid", "vector", "keyword"}:
+        raise typer.BadParameter("use hybrid, vector or keyword", param_hint="--mode")
+    wanted = [s for s in (symbols or "").split(",") if s.strip()]
+    kb = knowledge_base(get_settings(), get_engine())
+    try:
+        passages = kb.search(query, limit, symbols=wanted, mode=mode)  # type: ignore[arg-type]
+    except AlexError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps([p.model_dump(mode="json") for p in passages], indent=2))
+        return
+    if not passages:
+        typer.echo("Nothing in the knowledge base matches.")
+    for n, passage in enumerate(passages, start=1):
+        dated = passage.published.isoformat() if passage.published else "undated"
+        heading = f" › {passage.heading}" if passage.heading not in {"", passage.title} else ""
+        typer.echo(f"{n}. {passage.title}{heading} ({dated}; {passage.source})")
+        typer.echo(f"   {passage.text[:240]}{'…' if len(passage.text) > 240 else ''}")
+
+
+@knowledge_app.command("list")
+def knowledge_list(
+    origin: str | None = typer.Option(None, help="starter, operator or research."),
+) -> None:
+    """Every document: id, date, origin, passages and title."""
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+
+    if origin not in {None, "starter", "operator", "research"}:
+        raise typer.BadParameter("use starter, operator or research", param_hint="--origin")
+    kb = knowledge_base(get_settings(), get_engine())
+    documents = kb.list_documents(origin=origin)  # type: ignore[arg-type]
+    for doc in documents:
+        dated = doc.published.isoformat() if doc.published else "undated   "
+        typer.echo(f"{doc.id}  {dated}  {doc.origin:<8} {doc.chunk_count:>3}  {doc.title}")
+    stats = kb.stats()
+    typer.echo(
+        f"{stats['documents']} documents, {stats['passages']} passages, "
+        f"{stats['vectors']} vectors ({kb.embedder.name}, {kb.store.name})"
+    )
+
+
+@knowledge_app.command("delete")
+def knowledge_delete(
+    document_id: uuid.UUID = typer.Argument(..., help="The id `alex knowledge list` shows."),
+) -> None:
+    """Remove a document, its passages and their vectors."""
+    from alex.core.errors import NotFoundError
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+
+    kb = knowledge_base(get_settings(), get_engine())
+    try:
+        info = kb.delete(document_id)
+    except NotFoundError:
+        typer.echo(f"error: no knowledge document {document_id}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"deleted  {info.title}")
+
+
+@knowledge_app.command("reindex")
+def knowledge_reindex() -> None:
+    """Embed every passage again with the configured embedder (after changing
+    ALEX_EMBEDDING_MODEL or ALEX_VECTOR_STORE)."""
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+
+    kb = knowledge_base(get_settings(), get_engine())
+    typer.echo(f"{kb.reindex()} passages embedded with {kb.embedder.name}")
 
 
 @app.command("serve")

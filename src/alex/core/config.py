@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     model_reporter: str = ""
     model_charter: str = ""
     model_retirement: str = ""
+    model_researcher: str = ""
     # An OpenAI-compatible server (vLLM, llama.cpp, LM Studio, Ollama, a gateway) and its key.
     model_base_url: str = ""
     model_api_key: SecretStr | None = None
@@ -114,6 +115,39 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     frontend_dir: Path = PROJECT_ROOT / "frontend" / "out"
 
+    # --- knowledge base ---
+    # `e5` (bundled multilingual-e5-small: the best measured), `wordllama` (bundled, ~50x
+    # faster to ingest, a little less accurate) or any LiteLLM embedding model id
+    # (`bedrock/amazon.titan-embed-text-v2:0`, `openai/text-embedding-3-small`, …).
+    embedding_model: str = "e5"
+    # An OpenAI-compatible embeddings server for a hosted id (defaults to ALEX_MODEL_BASE_URL).
+    embedding_base_url: str = ""
+    embedding_api_key: SecretStr | None = None
+    # Titan v2 and OpenAI's text-embedding-3 models take a size; 0 means the model's own.
+    embedding_dimensions: int = Field(default=0, ge=0, le=4096)
+    # `flat` (NumPy over vectors kept in the app's database), `pgvector`, `s3vectors`.
+    vector_store: Literal["flat", "pgvector", "s3vectors"] = "flat"
+    # The pgvector database; defaults to ALEX_DATABASE_URL (it needs the `vector` extension).
+    pgvector_url: str = ""
+    s3_vectors_bucket: str = ""
+    s3_vectors_index: str = "alex-knowledge"
+    # Who may add to or delete from the knowledge base over the API: a service key (sent as
+    # X-Alex-Service-Key) and/or signed-in users whose ids are listed here.
+    knowledge_service_key: SecretStr | None = None
+    operator_user_ids: list[str] = Field(default_factory=list)
+    knowledge_max_upload_bytes: int = Field(default=5_000_000, ge=1)
+    # --- researcher ---
+    # Files dropped here are sources the researcher reads (and files a note from).
+    research_inbox_dir: Path = DEFAULT_VAR_DIR / "research-inbox"
+    # The researcher's `fetch_page` tool exists only when this is on, and only for these hosts.
+    research_web: bool = False
+    research_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["www.sec.gov", "www.investor.gov", "www.finra.org",
+                                 "www.federalreserve.gov", "www.bls.gov", "fred.stlouisfed.org"]
+    )
+    research_fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    research_fetch_max_bytes: int = Field(default=2_000_000, ge=1)
+
     # --- observability ---
     langfuse_public_key: SecretStr | None = None
     langfuse_secret_key: SecretStr | None = None
@@ -150,7 +184,7 @@ class Settings(BaseSettings):
         return (override or self.model).strip()
 
 
-MODEL_AGENTS = ("planner", "tagger", "reporter", "charter", "retirement")
+MODEL_AGENTS = ("planner", "tagger", "reporter", "charter", "retirement", "researcher")
 
 
 def is_offline(model_id: str) -> bool:

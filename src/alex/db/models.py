@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -285,3 +286,89 @@ class RateLimitHit(Base):
     key: Mapped[str] = mapped_column(String(512), nullable=False)
     at: Mapped[float] = mapped_column(Float, nullable=False)
     expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+
+
+class KnowledgeDocument(Timestamped, Base):
+    """One source in the knowledge base: a starter note, an operator's upload or a researcher's
+    note. `content_hash` (of the normalised text) makes ingesting the same text twice a no-op."""
+
+    __tablename__ = "knowledge_documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    # Where the text came from: a file name, a URL, "researcher".
+    source: Mapped[str] = mapped_column(String(500), nullable=False)
+    # The references the note itself names (books, papers, pages).
+    citations: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    published: Mapped[date | None]
+    topic: Mapped[str | None] = mapped_column(String(40))
+    symbols: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    # 'starter', 'operator' or 'research'.
+    origin: Mapped[str] = mapped_column(String(12), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    chunk_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    chunks: Mapped[list[KnowledgeChunk]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class KnowledgeChunk(Base):
+    """A passage of a document: what search returns and a report cites. The flat vector store
+    keeps the passage's embedding here (float32 bytes); other stores keep it themselves."""
+
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        UniqueConstraint("document_id", "ordinal", name="uq_knowledge_chunks_document_ordinal"),
+        # PostgreSQL's keyword search; SQLite's is the FTS5 table the migration creates.
+        Index(
+            "ix_knowledge_chunks_fts",
+            text("to_tsvector('english', heading || ' ' || body)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("knowledge_documents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    heading: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    symbols: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    embedding_model: Mapped[str | None] = mapped_column(String(200))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    document: Mapped[KnowledgeDocument] = relationship(back_populates="chunks")
+
+
+class ResearchRun(Timestamped, Base):
+    """One run of the researcher: what it looked into, what it did, and the note it filed."""
+
+    __tablename__ = "research_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    topic: Mapped[str] = mapped_column(String(300), nullable=False)
+    # Why this topic: "asked" or the reason it was picked (most held, least covered).
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="running")
+    # [{"at": iso, "kind": "tool"|"info"|"error", "message": str, "data": {...}}]
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("knowledge_documents.id", ondelete="SET NULL")
+    )
+    model: Mapped[str] = mapped_column(String(200), nullable=False, default="offline")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KnowledgeIndexVersion(Base):
+    """Bumped by every write to the flat vector store, so each process's in-memory matrix of
+    one model's vectors knows, with one primary-key read, when another process changed it."""
+
+    __tablename__ = "knowledge_index_versions"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

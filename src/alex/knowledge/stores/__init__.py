@@ -1,0 +1,1 @@
+"""Vector store implementations; `alex.knowledge.factory` picks one."""
