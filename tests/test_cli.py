@@ -82,7 +82,9 @@ _ACCEPTS_ANY_TEXT = {
     "metrics_token", "model", "polygon_api_key", "price_base_url", "sqs_queue_url",
     "tiingo_api_key", "var_dir", "host", "bedrock_endpoint_url", "model_api_key",
     "model_base_url", "model_charter", "model_planner", "model_reporter", "model_retirement",
-    "model_tagger",
+    "model_tagger", "model_researcher", "embedding_model", "embedding_base_url",
+    "embedding_api_key", "knowledge_service_key", "pgvector_url", "research_inbox_dir",
+    "s3_vectors_bucket", "s3_vectors_index",
 }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Column, Engine, MetaData, Table, Uuid, inspect
 
 from alex.db import repository as repo
 from alex.db.migrate import downgrade, upgrade
-from alex.db.models import Base
+from alex.db.models import Base, include_object
 from alex.db.session import session_scope
 from alex.schemas import AccountCreate, InstrumentCreate, PositionCreate, UserCreate
 
@@ -35,7 +35,8 @@ EXPECTED_TABLES = {
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_head_matches_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

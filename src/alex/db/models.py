@@ -39,6 +39,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Tables Alex creates outside the ORM: SQLite's full-text index of passages (FTS5 adds shadow
+# tables named after it) and the table the pgvector store keeps when it shares the database.
+UNMAPPED_TABLES = ("knowledge_chunks_fts", "knowledge_vectors")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: the unmapped tables are not the models' business (autogenerate would
+    propose dropping them), and PostgreSQL gives the full-text index's expression back in its
+    own normal form (casts added), which Alembic compares as text and would always rebuild."""
+    if type_ == "table" and reflected and compare_to is None and name:
+        return not name.startswith(UNMAPPED_TABLES)
+    return not (type_ == "index" and name == "ix_knowledge_chunks_fts")
+
+
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from alex.db import repository as repo
 from alex.db.migrate import upgrade
-from alex.db.models import Account, Base, Instrument, Position, Price
+from alex.db.models import UNMAPPED_TABLES, Account, Base, Instrument, Position, Price
 from alex.db.reference_data import (
     dialect_insert,
     expire_instruments,
@@ -266,17 +266,12 @@ def counts(engine: Engine, skipped_reference_rows: int = 0) -> SeedCounts:
     return SeedCounts(instruments, classified, accounts, positions, skipped_reference_rows)
 
 
-# Tables Alex creates outside the ORM: SQLite's full-text index of passages, and the vectors
-# table the pgvector store keeps when it shares the app's database.
-_UNMAPPED_TABLES = ("knowledge_chunks_fts", "knowledge_vectors")
-
-
 def drop_everything(engine: Engine) -> None:
     """Drop every Alex table and Alembic's bookkeeping, whatever revision the database is at."""
     Base.metadata.drop_all(engine)
     with engine.begin() as conn:
         existing = set(inspect(conn).get_table_names())
-        for name in _UNMAPPED_TABLES:
+        for name in UNMAPPED_TABLES:
             if name in existing:
                 conn.execute(text(f"DROP TABLE {name}"))
         if inspect(conn).has_table("alembic_version"):

@@ -173,7 +173,9 @@ class KnowledgeBase:
             # No passage may be searchable by keyword without its vector.
             self._delete_rows(uuid.UUID(info.id))
             raise
-        log.info(
+        # Seeding the starter notes is routine; anything else is worth an operator's eye.
+        log.log(
+            logging.DEBUG if origin == "starter" else logging.INFO,
             "knowledge document ingested",
             extra={"document_id": info.id, "chunks": len(rows), "origin": origin},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from alex.db.models import Base
+from alex.db.models import Base, include_object
 from alex.db.session import make_engine
 
 config = context.config
@@ -27,6 +27,7 @@ def _run(connection: Connection) -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
