@@ -10,19 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from alex.core.config import Settings
-from alex.knowledge.chunking import chunk_markdown
-from alex.knowledge.extract import extract
 from alex.knowledge.factory import BUNDLED_EMBEDDERS, make_embedder
-from alex.knowledge.seed import STARTER_DIR, VECTORS_DIR, vectors_file
-from alex.knowledge.service import passage_text, text_hash
-
-
-def starter_passages() -> list[str]:
-    texts: list[str] = []
-    for path in sorted(STARTER_DIR.glob("*.md")):
-        doc = extract(path.name, path.read_bytes())
-        texts += [passage_text(doc.title, c.heading, c.text) for c in chunk_markdown(doc.markdown)]
-    return texts
+from alex.knowledge.seed import VECTORS_DIR, starter_passages, vectors_file
+from alex.knowledge.service import text_hash
 
 
 def main() -> None:

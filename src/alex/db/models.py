@@ -381,10 +381,12 @@ class ResearchRun(Timestamped, Base):
 
 
 class KnowledgeIndexVersion(Base):
-    """Bumped by every write to the flat vector store, so each process's in-memory matrix of
-    one model's vectors knows, with one primary-key read, when another process changed it."""
+    """Changed by every write to the flat vector store, so each process's in-memory matrix of
+    one model's vectors knows, with one primary-key read, when another process changed it. A
+    random token rather than a counter: a counter restarts when the table is emptied and could
+    meet a stale copy's number again."""
 
     __tablename__ = "knowledge_index_versions"
 
     model: Mapped[str] = mapped_column(String(200), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    version: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -59,10 +59,10 @@ def make_store(settings: Settings, engine: Engine, dim: int) -> VectorStore:
 
 
 def knowledge_base(settings: Settings, engine: Engine) -> KnowledgeBase:
-    """One per process, engine and configuration: the flat store's in-memory matrix and the
+    """One per process, database and configuration: the flat store's in-memory matrix and the
     embedder are shared by every request."""
     key = (
-        id(engine),
+        engine.url.render_as_string(hide_password=False),
         settings.embedding_model,
         settings.embedding_base_url,
         settings.embedding_dimensions,

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from alex.knowledge.base import IngestResult, Vectors
-from alex.knowledge.service import KnowledgeBase
+from alex.knowledge.chunking import chunk_markdown
+from alex.knowledge.extract import extract
+from alex.knowledge.service import KnowledgeBase, passage_text
 
 STARTER_DIR = Path(__file__).parent / "starter"
 VECTORS_DIR = STARTER_DIR / "vectors"
@@ -30,6 +32,15 @@ def shipped_vectors(model: str) -> dict[str, Vectors]:
         return {}
     with np.load(path) as data:
         return {digest: data[digest].astype(np.float32) for digest in data.files}
+
+
+def starter_passages() -> list[str]:
+    """The text embedded for each starter passage, in file and passage order."""
+    texts: list[str] = []
+    for path in sorted(STARTER_DIR.glob("*.md")):
+        doc = extract(path.name, path.read_bytes())
+        texts += [passage_text(doc.title, c.heading, c.text) for c in chunk_markdown(doc.markdown)]
+    return texts
 
 
 def seed_starter_notes(kb: KnowledgeBase) -> list[IngestResult]:

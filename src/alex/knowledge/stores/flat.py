@@ -10,6 +10,7 @@ reloads it when `knowledge_index_versions` says another process wrote."""
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from alex.knowledge.base import VectorFilter, VectorHit, VectorItem, Vectors
 
 @dataclass(slots=True)
 class _Matrix:
-    version: int
+    version: str | None
     ids: np.ndarray  # int64 chunk ids, row order of `vectors`
     vectors: Vectors
     # symbol → rows that mention it (chunk or document symbols).
@@ -106,18 +107,18 @@ class FlatStore:
             version = conn.scalar(
                 select(KnowledgeIndexVersion.version).where(KnowledgeIndexVersion.model == model)
             )
-        version = version or 0
         cached = self._cache.get(model)
-        if cached is not None and cached.version == version:
+        # No token means nothing was ever written (or the tables were emptied): reload.
+        if cached is not None and version is not None and cached.version == version:
             return cached
         with self._lock:
             cached = self._cache.get(model)
-            if cached is None or cached.version != version:
+            if cached is None or version is None or cached.version != version:
                 cached = self._load(model, version)
                 self._cache[model] = cached
             return cached
 
-    def _load(self, model: str, version: int) -> _Matrix:
+    def _load(self, model: str, version: str | None) -> _Matrix:
         query = (
             select(
                 KnowledgeChunk.id,
@@ -150,9 +151,9 @@ class FlatStore:
     def _bump(conn: Connection, model: str) -> None:
         dialect = conn.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(KnowledgeIndexVersion).values(model=model, version=1)
+        token = uuid.uuid4().hex
+        statement = insert(KnowledgeIndexVersion).values(model=model, version=token)
         statement = statement.on_conflict_do_update(
-            index_elements=[KnowledgeIndexVersion.model],
-            set_={"version": KnowledgeIndexVersion.version + 1},
+            index_elements=[KnowledgeIndexVersion.model], set_={"version": token}
         )
         conn.execute(statement)

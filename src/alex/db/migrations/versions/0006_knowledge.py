@@ -97,7 +97,7 @@ def upgrade() -> None:
     op.create_table(
         "knowledge_index_versions",
         sa.Column("model", sa.String(length=200), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("model", name=op.f("pk_knowledge_index_versions")),
     )
     op.create_table(
