@@ -37,15 +37,49 @@ def test_the_embedded_default_passes_offline(
 ) -> None:
     from alex.db.migrate import upgrade
 
+    from alex.knowledge.factory import knowledge_base
+    from alex.knowledge.seed import seed_starter_notes
+
     upgrade(str(engine.url.render_as_string(hide_password=False)))
     get_settings.cache_clear()
+    seed_starter_notes(knowledge_base(get_settings(), engine))
 
     result = runner.invoke(app, ["doctor"])
 
     assert result.exit_code == 0, result.output
     assert "PASS  database:" in result.output
     assert "SKIP  prices: no price provider configured" in result.output
-    assert "PASS  model offline (planner, tagger, reporter, charter, retirement)" in result.output
+    assert (
+        "PASS  model offline (planner, tagger, reporter, charter, retirement, researcher)"
+        in result.output
+    )
+    assert (
+        "FAIL  knowledge: e5 embeddings, flat store: the knowledge base is empty" in result.output
+    )
+
+
+def test_knowledge_passes_once_seeded_and_names_passages_without_vectors(engine: Engine) -> None:
+    from alex.db.migrate import upgrade
+    from alex.doctor import check_knowledge
+    from alex.knowledge.factory import knowledge_base
+    from alex.knowledge.seed import seed_starter_notes
+
+    upgrade(str(engine.url.render_as_string(hide_password=False)))
+    get_settings.cache_clear()
+    seed_starter_notes(knowledge_base(get_settings(), engine))
+
+    passed = check_knowledge(get_settings())
+    assert passed.status == "pass", passed.message
+    assert "20 documents" in passed.message
+
+    # Another embedder's vectors are another space: every passage needs embedding again.
+    switched = get_settings().model_copy(update={"embedding_model": "wordllama"})
+    stale = check_knowledge(switched)
+    assert stale.status == "fail"
+    assert "91 of 91 passages have no wordllama" in stale.message
+    assert stale.fix == "run `alex knowledge reindex`"
+    knowledge_base(switched, engine).reindex()
+    assert check_knowledge(switched).status == "pass"
 
 
 def test_an_unmigrated_database_fails_with_the_fix(tmp_path: Any) -> None:
@@ -93,7 +127,9 @@ def test_models_pass_against_the_openai_compatible_stand_in(
 
     assert [c.status for c in checks] == ["pass"] * 4, [c.line() for c in checks]
     names = [c.name for c in checks]
-    assert names[0] == "model openai/gpt-4.1-mini (planner, reporter, charter, retirement)"
+    assert (
+        names[0] == "model openai/gpt-4.1-mini (planner, reporter, charter, retirement, researcher)"
+    )
     assert names[1].endswith("tool calling") and names[2].endswith("structured output")
     assert names[3] == "model offline (tagger)"
     sent = stand_in.chat_requests()
@@ -118,13 +154,13 @@ def test_a_model_that_cannot_call_tools_is_named_with_the_fix(
 
     assert result.exit_code == 1
     assert (
-        "FAIL  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement): "
+        "FAIL  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement, researcher): "
         "tool calling: cannot call tools (" in result.output
     )
     assert "doesn't support tool use" in result.output
     assert "fix: the reporter, retirement and planner agents need tools" in result.output
     assert (
-        "PASS  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement): "
+        "PASS  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement, researcher): "
         "structured output" in result.output
     )
     assert "sk-test" not in result.output
@@ -146,7 +182,7 @@ def test_a_server_that_ignores_the_schema_fails_the_structured_probe(
     checks = _by_name(check_models(_openai(stand_in)))
 
     probe = checks[
-        "model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement): "
+        "model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement, researcher): "
         "structured output"
     ]
     assert probe.status == "fail" and "no valid JSON" in probe.message

@@ -24,8 +24,8 @@ from alex.core.config import MODEL_AGENTS, Settings, is_offline
 
 Status = Literal["pass", "fail", "skip"]
 
-TOOL_AGENTS = ("reporter", "retirement", "planner")
-STRUCTURED_AGENTS = ("tagger", "charter")
+TOOL_AGENTS = ("reporter", "retirement", "planner", "researcher")
+STRUCTURED_AGENTS = ("tagger", "charter", "researcher")
 PROBE_TIMEOUT_SECONDS = 30.0
 _PROBE_TOOL = {
     "type": "function",
@@ -358,11 +358,53 @@ def check_models(settings: Settings, completion: Completion | None = None) -> li
     return checks
 
 
+def check_knowledge(settings: Settings) -> Check:
+    """The embedder answers, the vector store is reachable, and every passage has a vector of
+    this embedder (after changing ALEX_EMBEDDING_MODEL they don't until a reindex)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alex.db.session import engine_for
+    from alex.knowledge.base import EmbeddingError
+    from alex.knowledge.factory import knowledge_base
+
+    where = f"{settings.embedding_model} embeddings, {settings.vector_store} store"
+    try:
+        kb = knowledge_base(settings, engine_for(settings.resolved_database_url))
+        kb.embedder.embed_query("bond duration")
+        stats = kb.stats()
+    except EmbeddingError as exc:
+        return Check("knowledge", "fail", f"{where}: {exc}", "see docs/knowledge.md")
+    except (SQLAlchemyError, BotoCoreError, ClientError, RuntimeError, ValueError) as exc:
+        return Check("knowledge", "fail", f"{where}: {_first_line(exc)}", "see docs/knowledge.md")
+    if stats["documents"] == 0:
+        return Check(
+            "knowledge",
+            "fail",
+            f"{where}: the knowledge base is empty, so reports cite nothing",
+            "run `alex db seed` (it adds the starter notes)",
+        )
+    if stats["vectors"] < stats["passages"]:
+        missing = stats["passages"] - stats["vectors"]
+        return Check(
+            "knowledge",
+            "fail",
+            f"{where}: {missing} of {stats['passages']} passages have no {kb.embedder.name} vector",
+            "run `alex knowledge reindex`",
+        )
+    return Check(
+        "knowledge",
+        "pass",
+        f"{where}: {stats['documents']} documents, {stats['passages']} passages, all embedded",
+    )
+
+
 def run_checks(settings: Settings) -> list[Check]:
     return [
         check_database(settings),
         check_queue(settings),
         check_auth(settings),
         check_prices(settings),
+        check_knowledge(settings),
         *check_models(settings),
     ]
