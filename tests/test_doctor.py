@@ -53,8 +53,7 @@ def test_the_embedded_default_passes_offline(
         "PASS  model offline (planner, tagger, reporter, charter, retirement, researcher)"
         in result.output
     )
-    assert (
-        "FAIL  knowledge: e5 embeddings, flat store: the knowledge base is empty" in result.output
+    assert "PASS  knowledge: e5 embeddings, flat store: 20 documents" in result.output
     )
 
 
