@@ -54,7 +54,6 @@ def test_the_embedded_default_passes_offline(
         in result.output
     )
     assert "PASS  knowledge: e5 embeddings, flat store: 20 documents" in result.output
-    )
 
 
 def test_knowledge_passes_once_seeded_and_names_passages_without_vectors(engine: Engine) -> None:
