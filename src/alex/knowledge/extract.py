@@ -185,13 +185,18 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
+def ticker_candidates(text: str) -> set[str]:
+    """Words written like tickers (2–5 capitals, optionally a class: BRK.B), finance acronyms
+    that are also tickers (TIPS, IRA, IT the sector) left out."""
+    return set(re.findall(r"\b[A-Z]{2,5}(?:\.[A-Z])?\b", text)) - _NOT_TICKERS
+
+
 def mentioned_symbols(text: str, known: set[str]) -> list[str]:
-    """Ticker symbols written in capitals in `text` that Alex knows (finance acronyms that are
-    also tickers, like TIPS or IRA, are not counted)."""
-    found = {token for token in re.findall(r"\b[A-Z]{2,5}(?:\.[A-Z])?\b", text)}
-    return sorted((found & known) - _NOT_TICKERS)
+    """Ticker symbols written in `text` that are among `known`."""
+    return sorted(ticker_candidates(text) & known)
 
 
+# Capitalised words in finance prose that are not meant as tickers, even where one exists.
 _NOT_TICKERS = frozenset(
     [
         "ETF",
@@ -232,5 +237,6 @@ _NOT_TICKERS = frozenset(
         "EM",
         "DM",
         "LLC",
+        "IT",
     ]
 )

