@@ -36,7 +36,6 @@ def test_the_embedded_default_passes_offline(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from alex.db.migrate import upgrade
-
     from alex.knowledge.factory import knowledge_base
     from alex.knowledge.seed import seed_starter_notes
 
@@ -152,13 +151,17 @@ def test_a_model_that_cannot_call_tools_is_named_with_the_fix(
 
     assert result.exit_code == 1
     assert (
-        "FAIL  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement, researcher): "
+        "FAIL  model openai/gpt-4.1-mini "
+        "(planner, tagger, reporter, charter, retirement, researcher): "
         "tool calling: cannot call tools (" in result.output
     )
     assert "doesn't support tool use" in result.output
-    assert "fix: the reporter, retirement and planner agents need tools" in result.output
+    assert "fix: the reporter, retirement, planner and researcher agents need tools" in (
+        result.output
+    )
     assert (
-        "PASS  model openai/gpt-4.1-mini (planner, tagger, reporter, charter, retirement, researcher): "
+        "PASS  model openai/gpt-4.1-mini "
+        "(planner, tagger, reporter, charter, retirement, researcher): "
         "structured output" in result.output
     )
     assert "sk-test" not in result.output

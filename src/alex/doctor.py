@@ -290,8 +290,8 @@ async def _check_model(
                     f"{name}: tool calling",
                     "fail",
                     f"cannot call tools ({why})",
-                    "the reporter, retirement and planner agents need tools: choose a model "
-                    "that calls them for those agents (ALEX_MODEL_REPORTER, …)",
+                    "the reporter, retirement, planner and researcher agents need tools: choose "
+                    "a model that calls them for those agents (ALEX_MODEL_REPORTER, …)",
                 )
             )
         else:
@@ -319,8 +319,8 @@ async def _check_model(
                     f"{name}: structured output",
                     "fail",
                     f"no valid JSON for a schema ({why})",
-                    "the tagger and charter need JSON answers: choose another model for them "
-                    "(ALEX_MODEL_TAGGER, ALEX_MODEL_CHARTER)",
+                    "the tagger, charter and researcher need JSON answers: choose another model "
+                    "for them (ALEX_MODEL_TAGGER, ALEX_MODEL_CHARTER, ALEX_MODEL_RESEARCHER)",
                 )
             )
         else:
