@@ -7,6 +7,7 @@ import type { components } from "./api-types";
 type S = components["schemas"];
 
 export type ReportPayload = S["ReportPayload"];
+export type Reference = S["Reference"];
 export type ChartsPayload = S["ChartsPayload"];
 export type ChartSpec = S["ChartSpec"];
 export type ChartPoint = S["ChartPoint"];
@@ -19,6 +20,36 @@ export type Headline = S["Headline"];
 export type DataQualityReport = S["DataQualityReport"];
 export type StaleQuote = S["StaleQuote"];
 export type GroundingSummary = S["GroundingSummary"];
+
+// ----------------------------------------------------------------------------- report
+
+const REFERENCES_HEADING = "\n## References\n";
+// `[3]`, as the server writes a citation: not escaped (`\[3\]` is quoted text) and not a link.
+const CITATION = /(?<!\\)\[(\d{1,3})\](?![(]|\[(?!\d))/g;
+
+/** The element id of reference `n` in the list under the report. */
+export function referenceId(n: number): string {
+  return `ref-${n}`;
+}
+
+/** The report's Markdown as the page shows it: each `[n]` the references list becomes a link to
+ *  its entry (drawn as a superscript), and the References section the server appended for
+ *  readers of the plain text is left out, since the page lists the references itself. */
+export function citedMarkdown(report: ReportPayload): string {
+  if (!report.references.length) return report.markdown;
+  const known = new Set(report.references.map((r) => r.n));
+  const end = report.markdown.lastIndexOf(REFERENCES_HEADING);
+  const body = end >= 0 ? report.markdown.slice(0, end + 1) : report.markdown;
+  return body.replace(CITATION, (match: string, n: string) =>
+    known.has(Number(n)) ? `[${n}](#${referenceId(Number(n))})` : match,
+  );
+}
+
+/** A link `citedMarkdown` made, by its target: the number it cites, or null for any other. */
+export function citationNumber(href: string | undefined): number | null {
+  const m = href ? /^#ref-(\d{1,3})$/.exec(href) : null;
+  return m ? Number(m[1]) : null;
+}
 
 // ----------------------------------------------------------------------------- charts
 

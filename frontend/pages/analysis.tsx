@@ -3,6 +3,7 @@ import { useRouter } from "next/router";
 import { useEffect, useState } from "react";
 import { ChartView, FanChart, Gauge } from "@/components/charts";
 import { Downloads } from "@/components/analysis/Downloads";
+import { CitedReport } from "@/components/analysis/References";
 import { Section } from "@/components/analysis/Section";
 import { ModelCosts } from "@/components/analysis/ModelCosts";
 import { WhatChanged } from "@/components/analysis/WhatChanged";
@@ -143,8 +144,8 @@ function ReportBody({ job }: { job: Job }) {
               )}
               <WhatChanged jobId={job.id} />
               <Card>
-                {report ? (
-                  <Markdown>{report}</Markdown>
+                {report && job.report_payload ? (
+                  <CitedReport report={job.report_payload} />
                 ) : (
                   <p className="text-sm text-slate-500">This analysis has no written report.</p>
                 )}

@@ -110,12 +110,27 @@ class GroundingSummary(GroundingResult):
 # --------------------------------------------------------------------------- report
 
 
+class Reference(_Payload):
+    """A knowledge-base document the report cites as `[n]`."""
+
+    n: int = Field(ge=1, description="The number the report cites it by.")
+    title: str
+    published: date | None = None
+    source: str = Field(description="Where the document came from (its file name or address).")
+    citations: list[str] = Field(
+        default_factory=list, description="The works the document itself names as its sources."
+    )
+    document_id: str
+
+
 class ReportPayload(_Payload):
     """The reporter's section: the portfolio report in Markdown."""
 
     markdown: str
     grounding: GroundingResult | None = None
     model: str | None = Field(default=None, description="The model that wrote it.")
+    # Reports written before the knowledge base cite nothing.
+    references: list[Reference] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

@@ -6,9 +6,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from alex.core.config import get_settings
 from alex.db import repository as repo
 from alex.db.seed import seed
 from alex.db.session import session_scope
+from alex.knowledge.factory import knowledge_base
+from alex.knowledge.seed import seed_starter_notes
+from alex.knowledge.service import KnowledgeBase
 from alex.payloads import JobRead, SectionName
 from alex.schemas import JobEventRead
 
@@ -19,6 +23,15 @@ def demo_job(engine: Engine) -> uuid.UUID:
     seed(engine)
     with session_scope(engine) as session:
         return repo.create_job(session, "demo", "portfolio_analysis", {}).id
+
+
+@pytest.fixture
+def starter_notes(engine: Engine) -> KnowledgeBase:
+    """The knowledge base of the test database with the starter notes in it, as `alex db seed`
+    leaves it (the same instance the analysis searches: one per engine and configuration)."""
+    kb = knowledge_base(get_settings(), engine)
+    seed_starter_notes(kb)
+    return kb
 
 
 def load_job(engine: Engine, job_id: uuid.UUID) -> JobRead:

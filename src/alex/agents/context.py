@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from alex.agents.citations import KnowledgeSearch, References
 from alex.agents.events import EventRecorder, UsageReport
 from alex.agents.grounding import GroundingResult
 from alex.finance.plan import PortfolioAnalysis
@@ -52,12 +53,15 @@ class AnalysisInputs:
 class AgentContext:
     """The `RunContextWrapper.context` of one agent run: tools read `inputs` and may leave
     structured results (e.g. the retirement projection) in `results` for the planner to store
-    exactly as computed."""
+    exactly as computed. `knowledge` searches the knowledge base (None: there is none), and
+    `references` numbers the documents this run was shown, for its report to cite."""
 
     agent: AgentName
     inputs: AnalysisInputs
     recorder: EventRecorder
     results: dict[str, Any] = field(default_factory=dict)
+    knowledge: KnowledgeSearch | None = None
+    references: References = field(default_factory=References)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -65,6 +65,8 @@ from alex.db.usage import total as usage_total
 from alex.db.usage import usage_by_agent
 from alex.finance.changes import record_inputs
 from alex.finance.plan import analyse_portfolio
+from alex.knowledge.base import Passage
+from alex.knowledge.factory import knowledge_base
 from alex.payloads import WRITING, SummaryPayload, UsageTotals
 from alex.prices import ProviderConfigError, RefreshReport, make_provider, refresh_prices
 from alex.prices.refresh import price_notes
@@ -214,6 +216,13 @@ class AnalysisManager:
     def _load_portfolio(self, user_id: str) -> PortfolioSnapshot:
         with session_scope(self.engine) as session:
             return repo.load_portfolio(session, user_id)
+
+    def _search_knowledge(
+        self, query: str, k: int = 5, *, symbols: Iterable[str] = ()
+    ) -> list[Passage]:
+        """The agents' knowledge search. The knowledge base is opened on the first search, so
+        a run that never searches loads no embedder."""
+        return knowledge_base(self.settings, self.engine).search(query, k, symbols=symbols)
 
     # ----------------------------------------------------------------- steps
 
@@ -393,7 +402,12 @@ class AnalysisManager:
 
     async def _run_section(self, name: SectionName, inputs: AnalysisInputs) -> SectionOutcome:
         agent_name, column, specialist = SECTIONS[name]
-        context = AgentContext(agent=agent_name, inputs=inputs, recorder=self.recorder)
+        context = AgentContext(
+            agent=agent_name,
+            inputs=inputs,
+            recorder=self.recorder,
+            knowledge=self._search_knowledge,
+        )
         await self.recorder.arecord(agent_name, "started", f"Working on the {name}")
         try:
             result = await specialist(

@@ -1,13 +1,16 @@
-"""The reporter: tools that return the portfolio facts from the finance engines, and a
-markdown report written from them (no structured output)."""
+"""The reporter: tools that return the portfolio facts from the finance engines and passages
+from the knowledge base, and a markdown report written from them (no structured output) that
+cites those passages as numbered references."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
 from typing import Any
 
 from agents import Agent, Model, RunContextWrapper, function_tool
+from botocore.exceptions import BotoCoreError, ClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from alex.agents import facts
 from alex.agents.context import AgentContext, SectionFailedError, SectionResult
@@ -15,18 +18,17 @@ from alex.agents.model import build_model, build_model_settings, describe
 from alex.agents.reporter import offline_writer, templates
 from alex.agents.runner import run_narrative
 from alex.core.config import Settings
+from alex.core.errors import ValidationFailedError
+from alex.knowledge.base import EmbeddingError
+from alex.knowledge.fence import fence
 from alex.payloads import ReportPayload
 
-KnowledgeSearch = Callable[[str, int], list[dict[str, Any]]]
-"""`search(query, limit)` → insights as {"text": ..., "source": ...}."""
+log = logging.getLogger(__name__)
 
-_knowledge_search: KnowledgeSearch | None = None
-
-
-def register_knowledge_search(search: KnowledgeSearch | None) -> None:
-    """Plug a knowledge base into `get_market_insights` (the knowledge issue does this)."""
-    global _knowledge_search
-    _knowledge_search = search
+INSIGHTS_PER_TOPIC = 3
+# What can go wrong searching a working configuration: the embedder (a hosted model down), the
+# database, or S3 Vectors. The report is written without market context then.
+KNOWLEDGE_ERRORS = (EmbeddingError, SQLAlchemyError, BotoCoreError, ClientError)
 
 
 def _dump(value: Any) -> str:
@@ -62,23 +64,56 @@ def get_concentration(ctx: RunContextWrapper[AgentContext]) -> str:
 
 
 @function_tool
-def get_market_insights(ctx: RunContextWrapper[AgentContext], topic: str) -> str:
-    """Market insights from Alex's knowledge base about a topic.
+def get_market_insights(
+    ctx: RunContextWrapper[AgentContext], topic: str, symbols: list[str] | None = None
+) -> str:
+    """Passages from Alex's knowledge base about a topic, each with the number `ref` to cite
+    it by as [ref], and its title, date and source. The passage text is fenced as quoted data.
 
     Args:
-        topic: What to look up, e.g. "bond outlook" or "emerging markets".
+        topic: What to look up, e.g. "bonds underweight: duration and interest rates".
+        symbols: Only passages that mention one of these tickers, e.g. the holdings the topic
+            is about; leave out to search every passage.
     """
-    if _knowledge_search is None:
-        return _dump(
-            {
-                "available": False,
-                "topic": topic,
-                "message": "No knowledge base is configured, so no market insights are "
-                "available; this report relies on your portfolio data only.",
-            }
+    context = ctx.context
+    if context.knowledge is None:
+        return _unavailable(
+            topic,
+            "No knowledge base is configured, so no market insights are available; this report "
+            "relies on your portfolio data only.",
         )
-    insights = _knowledge_search(topic, 3)
+    try:
+        passages = context.knowledge(topic, INSIGHTS_PER_TOPIC, symbols=symbols or ())
+    except ValidationFailedError as exc:
+        return _unavailable(topic, f"The knowledge base could not search for that: {exc.message}.")
+    except KNOWLEDGE_ERRORS as exc:
+        log.warning(
+            "knowledge search failed: %s: %s",
+            type(exc).__name__,
+            exc,
+            extra={"job_id": str(context.inputs.job_id)},
+        )
+        return _unavailable(
+            topic,
+            "The knowledge base could not be searched just now, so no market insights are "
+            "available; this report relies on your portfolio data only.",
+        )
+    insights = [
+        {
+            "ref": context.references.number(p),
+            "title": p.title,
+            "date": p.published.isoformat() if p.published else None,
+            "source": p.source,
+            "heading": p.heading,
+            "text": fence(p.text, label=p.title),
+        }
+        for p in passages
+    ]
     return _dump({"available": True, "topic": topic, "insights": insights})
+
+
+def _unavailable(topic: str, message: str) -> str:
+    return _dump({"available": False, "topic": topic, "message": message})
 
 
 TOOLS = [
@@ -117,8 +152,16 @@ async def write_report(
     text, grounding, usage, _ = await run_narrative(agent, templates.TASK, context, settings)
     if not text:
         raise SectionFailedError("the reporter returned an empty report")
-    payload = ReportPayload(markdown=text, grounding=grounding, model=describe(agent.model))
+    # After grounding: the References list is built from the documents, not the model's words.
+    markdown, references = context.references.finalise(text)
+    payload = ReportPayload(
+        markdown=markdown,
+        grounding=grounding,
+        model=describe(agent.model),
+        references=references,
+    )
     words = len(text.split())
+    cites = f", citing {len(references)} notes" if references else ""
     return SectionResult(
-        payload.model_dump(mode="json"), usage, grounding, f"Report written ({words} words)"
+        payload.model_dump(mode="json"), usage, grounding, f"Report written ({words} words{cites})"
     )

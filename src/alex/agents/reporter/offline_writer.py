@@ -5,25 +5,101 @@ check by construction."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from alex.agents.offline import OfflineTurn, PlannedCall
 from alex.core.format import money, number, pct, pts
 from alex.core.text import md_text
+from alex.knowledge.fence import unfence
+
+FACT_TOOLS = (
+    "get_portfolio_overview",
+    "get_allocation",
+    "get_drift_and_rebalancing",
+    "get_concentration",
+)
+MAX_INSIGHTS = 4
+# What a drift in each asset class or region is about, in the words notes use for it.
+_THEMES = {
+    "equity": "stock and bond mix, equity risk",
+    "fixed_income": "bonds, duration and interest rates",
+    "real_estate": "REITs and real estate",
+    "commodities": "commodities, gold and inflation",
+    "cash": "cash reserves and short-term Treasuries",
+    "north_america": "home bias and international diversification",
+    "europe": "international diversification, developed markets",
+    "asia_pacific": "international diversification, developed markets",
+    "emerging_markets": "emerging markets",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_QUOTE_CHARS = 280
 
 
 def offline_plan(turn: OfflineTurn) -> list[PlannedCall]:
-    calls = [
-        PlannedCall("get_portfolio_overview"),
-        PlannedCall("get_allocation"),
-        PlannedCall("get_drift_and_rebalancing"),
-        PlannedCall("get_concentration"),
-    ]
-    allocation = turn.result("get_allocation")
-    if isinstance(allocation, dict) and allocation.get("asset_class"):
-        top = allocation["asset_class"][0]["label"].lower()
-        calls.append(PlannedCall("get_market_insights", {"topic": f"{top} outlook"}))
+    """The facts first; then, from them, the knowledge base for this portfolio's themes. A
+    theme whose search limited to the holdings found nothing is searched again without them."""
+    calls = [PlannedCall(name) for name in FACT_TOOLS]
+    if any(turn.result(name) is None for name in FACT_TOOLS):
+        return calls
+    calls += insight_calls(
+        turn.result("get_allocation") or {},
+        turn.result("get_drift_and_rebalancing") or {},
+        turn.result("get_concentration") or {},
+    )
+    for result in turn.results:
+        output = result.output
+        if (
+            result.name == "get_market_insights"
+            and result.arguments.get("symbols")
+            and isinstance(output, dict)
+            and output.get("available")
+            and not output.get("insights")
+        ):
+            calls.append(PlannedCall("get_market_insights", {"topic": result.arguments["topic"]}))
     return calls
+
+
+def insight_calls(
+    allocation: dict[str, Any], drift: dict[str, Any], concentration: dict[str, Any]
+) -> list[PlannedCall]:
+    """One search per theme of this portfolio: the asset classes furthest over and under
+    target and the region furthest off it (beyond the band), its concentration, and
+    rebalancing when it is due; limited to passages that mention what it holds. With no theme,
+    its largest asset class."""
+    held = _held_symbols(drift, concentration)
+    asset_classes = [d for d in drift.get("asset_class", []) if d["breach"]]
+    # Over- and underweight are two themes: too much equity is not the same note as too few
+    # bonds. One region is enough: they are all about home bias and going abroad.
+    themes = [
+        max((d for d in asset_classes if d["drift_pp"] > 0), key=_size, default=None),
+        max((d for d in asset_classes if d["drift_pp"] < 0), key=_size, default=None),
+        max((d for d in drift.get("region", []) if d["breach"]), key=_size, default=None),
+    ]
+    topics: list[str] = []
+    for row in sorted((t for t in themes if t is not None), key=lambda d: -_size(d)):
+        side = "overweight" if row["drift_pp"] > 0 else "underweight"
+        theme = _THEMES.get(row["key"], "diversification")
+        topics.append(f"{row['label'].lower()} {side}: {theme}")
+    if concentration and concentration.get("largest_weight_pct", 0) >= 25:
+        topics.append("concentration risk in a few large holdings and single stocks")
+    if drift.get("needs_rebalancing"):
+        topics.append("rebalancing back to target allocation with threshold bands")
+    if not topics and allocation.get("asset_class"):
+        topics.append(f"{allocation['asset_class'][0]['label'].lower()} outlook")
+    arguments: dict[str, Any] = {"symbols": held} if held else {}
+    return [PlannedCall("get_market_insights", {"topic": t, **arguments}) for t in topics]
+
+
+def _size(row: dict[str, Any]) -> float:
+    return abs(float(row["drift_pp"]))
+
+
+def _held_symbols(drift: dict[str, Any], concentration: dict[str, Any]) -> list[str]:
+    """What the facts name of the holdings: the largest ones and those the trades touch."""
+    symbols = [h["symbol"] for h in concentration.get("top_holdings", [])]
+    symbols += [t["symbol"] for t in drift.get("plan", {}).get("trades", [])]
+    return list(dict.fromkeys(symbols))
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -41,7 +117,7 @@ def offline_write(turn: OfflineTurn) -> str:
     allocation: dict[str, Any] = turn.result("get_allocation") or {}
     drift: dict[str, Any] = turn.result("get_drift_and_rebalancing") or {}
     concentration: dict[str, Any] = turn.result("get_concentration") or {}
-    insights: dict[str, Any] = turn.result("get_market_insights") or {}
+    insights = [r.output for r in turn.results if r.name == "get_market_insights"]
     if not overview:
         return "## Summary\n\nThe portfolio facts were not available, so no report was written."
     user = overview["user"]
@@ -61,7 +137,7 @@ def offline_write(turn: OfflineTurn) -> str:
         _data_quality(overview, allocation),
     ]
     if insights:
-        sections.append(_market(insights))
+        sections.append(_market([i for i in insights if isinstance(i, dict)]))
     sections.append(
         "_Educational information generated by Alex's offline analyst from your own data; "
         "not personal financial advice._"
@@ -402,9 +478,44 @@ def _data_quality(overview: dict[str, Any], allocation: dict[str, Any]) -> str:
     return "## Data quality\n\n" + "\n".join(f"- {n}" for n in notes)
 
 
-def _market(insights: dict[str, Any]) -> str:
-    if not insights.get("available"):
-        return "## Market context\n\n" + str(insights.get("message", "No market insights."))
-    items = insights.get("insights", [])
-    lines = [f"- {i['text']} _(source: {i.get('source', 'knowledge base')})_" for i in items]
-    return "## Market context\n\n" + ("\n".join(lines) or "No relevant insights were found.")
+def _market(results: list[dict[str, Any]]) -> str:
+    """2–4 cited bullets, one document each, taking each theme's best passage before any
+    theme's second: every bullet quotes its passage's opening rather than paraphrasing it, so
+    nothing a document says is passed off as Alex's own advice."""
+    heading = "## Market context\n\n"
+    found = [r for r in results if r.get("available")]
+    if not found:
+        message = next((str(r.get("message", "")) for r in results), "")
+        return heading + (md_text(message) or "No market insights are available.")
+    picked: list[dict[str, Any]] = []
+    refs: set[int] = set()
+    depth = max(len(r.get("insights", [])) for r in found)
+    for rank in range(depth):
+        for result in found:
+            items = result.get("insights", [])
+            if rank < len(items) and items[rank]["ref"] not in refs:
+                picked.append(items[rank])
+                refs.add(items[rank]["ref"])
+    if not picked:
+        return heading + "The knowledge base has no notes on this portfolio's themes yet."
+    lines = [
+        "From Alex's knowledge base, on this portfolio's themes (quoted; the notes are listed "
+        "under References):",
+        "",
+    ]
+    for item in picked[:MAX_INSIGHTS]:
+        lines.append(
+            f"- **{md_text(item['title'])}**: “{md_text(_opening(item['text']))}” [{item['ref']}]"
+        )
+    return heading + "\n".join(lines)
+
+
+def _opening(fenced: str) -> str:
+    """The passage's first sentence, or first two when the first is short, cut at a word."""
+    sentences = _SENTENCE_END.split(" ".join(unfence(fenced).split()))
+    text = sentences[0]
+    if len(text) < 80 and len(sentences) > 1:
+        text += " " + sentences[1]
+    if len(text) <= _QUOTE_CHARS:
+        return text
+    return text[:_QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
