@@ -112,6 +112,15 @@ def check_analysis(s: Session, shot_prefix: str | None) -> None:
     assert len(headings) >= 4, headings
     assert any("Summary" in h for h in headings), headings
     expect(report.locator("table").first).to_be_visible()
+    # The report cites the starter notes `alex db seed` loaded: each [n] is a superscript link
+    # to its entry in the References list under the report.
+    references = page.get_by_test_id("references").first
+    expect(references.locator("li").nth(1)).to_be_visible()
+    cited = report.locator("sup.citation a")
+    expect(cited.first).to_be_visible()
+    target = cited.first.get_attribute("href") or ""
+    assert re.fullmatch(r"#ref-\d+", target), target
+    expect(references.locator(target)).to_be_visible()
     if shot_prefix:
         s.shot(f"{shot_prefix}-analysis-overview")
 
