@@ -589,6 +589,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description Every document, newest first (operators only); `origin` keeps one kind.
+         */
+        get: operations["list_documents_api_knowledge_get"];
+        put?: never;
+        /**
+         * Upload Document
+         * @description Add a document (operators only). Its text is split into passages and embedded; nothing
+         *     is stored when the file is refused (type, size, unreadable text, bad front matter).
+         */
+        post: operations["upload_document_api_knowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Text
+         * @description Add a note given as Markdown with its metadata (operators only).
+         */
+        post: operations["add_text_api_knowledge_text_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description The best passages for `q`, one per document, for any signed-in user.
+         */
+        get: operations["search_api_knowledge_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Document
+         * @description Remove a document with its passages and their vectors (operators only).
+         */
+        delete: operations["delete_document_api_knowledge__document_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1236,6 +1321,29 @@ export interface components {
             /** Cumulative Pct */
             cumulative_pct: number;
         };
+        /** DocumentInfo */
+        DocumentInfo: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Source */
+            source: string;
+            /** Citations */
+            citations: string[];
+            /** Published */
+            published: string | null;
+            /** Topic */
+            topic: string | null;
+            /** Symbols */
+            symbols: string[];
+            /** Origin */
+            origin: string;
+            /** Media Type */
+            media_type: string;
+            /** Chunk Count */
+            chunk_count: number;
+        };
         /**
          * DriftChange
          * @description An asset class's drift from its target (current minus target), in points.
@@ -1550,6 +1658,17 @@ export interface components {
             name: string | null;
         };
         /**
+         * IngestResult
+         * @description What ingesting one file or text did: `created` False means the same text was there.
+         */
+        IngestResult: {
+            document: components["schemas"]["DocumentInfo"];
+            /** Created */
+            created: boolean;
+            /** Chunks */
+            chunks: number;
+        };
+        /**
          * InstrumentClassification
          * @description What a tagger (model or user) asserts about an instrument. Validated like user input.
          */
@@ -1813,6 +1932,73 @@ export interface components {
             headline: string | null;
             /** @description The planner's headline numbers (total value, success %, …). */
             headline_figures: components["schemas"]["Headline"] | null;
+        };
+        /**
+         * KnowledgePassage
+         * @description One search result with what citing it needs.
+         */
+        KnowledgePassage: {
+            /** Document Id */
+            document_id: string;
+            /** Title */
+            title: string;
+            /** Heading */
+            heading: string;
+            /** Text */
+            text: string;
+            /** Source */
+            source: string;
+            /** Citations */
+            citations: string[];
+            /** Published */
+            published: string | null;
+            /** Topic */
+            topic: string | null;
+            /** Symbols */
+            symbols: string[];
+            /**
+             * Score
+             * @description Higher is better; comparable within one answer only.
+             */
+            score: number;
+        };
+        /**
+         * KnowledgeTextCreate
+         * @description A note sent as Markdown rather than as a file. Its metadata is checked by the same rules
+         *     as a file's front matter (`date`, `topic`, ticker `symbols`, `sources` it cites).
+         * @example {
+         *       "date": "2025-01-15",
+         *       "markdown": "# Short-term Treasuries\n\nThey keep cash safe and paid.",
+         *       "source": "Alex research desk",
+         *       "sources": [
+         *         "https://www.treasurydirect.gov/"
+         *       ],
+         *       "symbols": [
+         *         "SHV",
+         *         "BIL"
+         *       ],
+         *       "title": "Why we hold short-term Treasuries",
+         *       "topic": "fixed_income"
+         *     }
+         */
+        KnowledgeTextCreate: {
+            /** Title */
+            title: string;
+            /** Date */
+            date?: string | null;
+            /** Topic */
+            topic?: string | null;
+            /** Symbols */
+            symbols?: string[];
+            /** Sources */
+            sources?: string[];
+            /** Markdown */
+            markdown: string;
+            /**
+             * Source
+             * @description Where the text comes from (a URL, a publication), shown with passages.
+             */
+            source: string;
         };
         /** MarketAssumptions */
         MarketAssumptions: {
@@ -2236,6 +2422,33 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * Reference
+         * @description A knowledge-base document the report cites as `[n]`.
+         */
+        Reference: {
+            /**
+             * N
+             * @description The number the report cites it by.
+             */
+            n: number;
+            /** Title */
+            title: string;
+            /** Published */
+            published: string | null;
+            /**
+             * Source
+             * @description Where the document came from (its file name or address).
+             */
+            source: string;
+            /**
+             * Citations
+             * @description The works the document itself names as its sources.
+             */
+            citations: string[];
+            /** Document Id */
+            document_id: string;
+        };
         /** ReferenceLine */
         ReferenceLine: {
             /**
@@ -2261,6 +2474,8 @@ export interface components {
              * @description The model that wrote it.
              */
             model: string | null;
+            /** References */
+            references: components["schemas"]["Reference"][];
         };
         /** RetirementInputs */
         RetirementInputs: {
@@ -4139,6 +4354,262 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortfolioView"];
+                };
+            };
+        };
+    };
+    list_documents_api_knowledge_get: {
+        parameters: {
+            query?: {
+                origin?: ("starter" | "operator" | "research") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentInfo"][];
+                };
+            };
+            /** @description No credentials, an invalid token or a wrong service key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed in, but not listed in ALEX_OPERATOR_USER_IDS. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_document_api_knowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A .htm, .html, .markdown, .md, .pdf, .txt file (at most ALEX_KNOWLEDGE_MAX_UPLOAD_BYTES). Markdown may start with YAML front matter: title, date, topic, symbols, sources.
+                     */
+                    file: string;
+                    /** @description Where the document comes from (a URL, a publication); default: the file's name. */
+                    source?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same text was there already (`created` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description No credentials, an invalid token or a wrong service key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed in, but not listed in ALEX_OPERATOR_USER_IDS. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The file is larger than ALEX_KNOWLEDGE_MAX_UPLOAD_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    add_text_api_knowledge_text_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeTextCreate"];
+            };
+        };
+        responses: {
+            /** @description The same text was there already (`created` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description No credentials, an invalid token or a wrong service key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed in, but not listed in ALEX_OPERATOR_USER_IDS. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `markdown` is larger than ALEX_KNOWLEDGE_MAX_UPLOAD_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_api_knowledge_search_get: {
+        parameters: {
+            query: {
+                /** @description What to look for. */
+                q: string;
+                /** @description How many passages. */
+                k?: number;
+                /** @description Comma-separated tickers (`BND,AGG`): only passages about one of them. */
+                symbols?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgePassage"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_document_api_knowledge__document_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, an invalid token or a wrong service key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed in, but not listed in ALEX_OPERATOR_USER_IDS. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such document. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -43,12 +43,22 @@ PUBLIC = {
     ("POST", "/api/auth/signout"),
 }
 
+# Routes only knowledge-base operators may use (a user in ALEX_OPERATOR_USER_IDS, or the
+# service key): shared data that is nobody's own. An ordinary user is refused them outright.
+OPERATOR_ONLY = {
+    ("GET", "/api/knowledge"),
+    ("POST", "/api/knowledge"),
+    ("POST", "/api/knowledge/text"),
+    ("DELETE", "/api/knowledge/{document_id}"),
+}
+
 # Which of A's resources fills each path parameter.
 PATH_PARAMS = {
     "account_id": "account",
     "position_id": "position",
     "job_id": "job",
     "symbol": "symbol",
+    "document_id": "document",
 }
 
 PRIVATE_SYMBOL = "QSEVENZ"  # known to no shared source: a private 'user' instrument of A's
@@ -161,6 +171,10 @@ def _bob_portfolio(response: Response, world: World) -> None:
     assert world.bob_account in accounts and world.ids["account"] not in accounts
 
 
+def _shared_passages(response: Response, world: World) -> None:
+    _json_list(response)  # the knowledge base is shared: no one's own data in it
+
+
 def _deleted(response: Response, world: World) -> None:
     assert response.status_code == 204, response.text
 
@@ -184,6 +198,7 @@ OWN_DATA: dict[tuple[str, str], list[tuple[Call, Check]]] = {
         (Call(json={"account_name": "Bob 2", "account_type": "roth_ira"}), _account_is_bobs)
     ],
     ("POST", "/api/analyze"): [(Call(), _job_is_bobs)],
+    ("GET", "/api/knowledge/search"): [(Call(query="q=Alice"), _shared_passages)],
     ("DELETE", "/api/user"): [(Call(), _deleted)],
 }
 
@@ -304,6 +319,7 @@ def world(app: FastAPI, client: TestClient, alice: Headers, bob: Headers) -> Wor
         "position": position["id"],
         "job": job,
         "symbol": PRIVATE_SYMBOL,
+        "document": str(uuid.uuid4()),  # knowledge documents are nobody's: operator-only
     }
     return World(alice, bob, ids, bob_account["id"], bob_job)
 
@@ -328,14 +344,20 @@ def _in_owner_order(routes: list[Route]) -> Iterator[Route]:
 def test_every_route_keeps_users_apart(app: FastAPI, client: TestClient, world: World) -> None:
     routes = app_routes(app)
     known = {r.key for r in routes}
-    stale = (PUBLIC | OWN_DATA.keys() | NAMED.keys()) - known
+    stale = (PUBLIC | OWN_DATA.keys() | NAMED.keys() | OPERATOR_ONLY) - known
     assert not stale, f"routes that no longer exist: {stale}"
-    named = [r for r in routes if r.key not in PUBLIC and r.params]
-    unnamed = [r for r in routes if r.key not in PUBLIC and not r.params]
+    shared = PUBLIC | OPERATOR_ONLY
+    named = [r for r in routes if r.key not in shared and r.params]
+    unnamed = [r for r in routes if r.key not in shared and not r.params]
     uncovered = {r.key for r in unnamed} - OWN_DATA.keys()
     assert not uncovered, f"routes this test does not exercise: {uncovered}; add them to OWN_DATA"
     assert {r.key for r in named} >= NAMED.keys()
     before = state_of(client, world.alice)
+
+    # Operator-only routes: refused to B, an ordinary user, before anything is read.
+    for route in (r for r in routes if r.key in OPERATOR_ONLY):
+        response = send(client, world.bob, route.method, fill(route, world.ids), Call())
+        assert response.status_code == 403, (route, response.text)
 
     # B names A's resources: refused, nothing of A's shown.
     for route in named:
@@ -373,6 +395,7 @@ def test_every_route_keeps_users_apart(app: FastAPI, client: TestClient, world: 
 def test_routes_need_a_token(app: FastAPI, client: TestClient) -> None:
     ids = {name: str(uuid.uuid4()) for name in ("account", "position", "job")}
     ids["symbol"] = "SPY"
+    ids["document"] = str(uuid.uuid4())
     checked = 0
     for route in app_routes(app):
         if route.key in PUBLIC:

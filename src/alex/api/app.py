@@ -27,6 +27,7 @@ from alex.api.routes import (
     imports,
     instruments,
     jobs,
+    knowledge,
     portfolio,
     positions,
     user,
@@ -130,6 +131,7 @@ def create_app(
         exports.router,
         changes.router,
         portfolio.router,
+        knowledge.router,
     ):
         app.include_router(router)
     _mount_frontend(app, settings)

@@ -4,13 +4,15 @@ a route that takes `OwnedAccount` can only ever see the caller's account."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,14 +21,22 @@ from alex.api.ratelimit import SharedLimiter
 from alex.auth import Authenticator, Principal
 from alex.auth.revocations import PROFILE_DELETED, Revocations, issued_at
 from alex.core.config import Settings
-from alex.core.errors import AuthenticationError
+from alex.core.errors import AuthenticationError, ForbiddenError
 from alex.db import repository as repo
 from alex.db.models import Account, Job, Position, User
 from alex.jobs.queue import JobQueue
+from alex.knowledge.factory import knowledge_base
+from alex.knowledge.service import KnowledgeBase
 
 # Dependencies that do no I/O are `async def` so FastAPI runs them inline instead of
 # hopping to the threadpool for each; the ones that query the database stay sync.
 _bearer = HTTPBearer(auto_error=False, description="A JWT from /api/auth/* or from Clerk.")
+_service_key = APIKeyHeader(
+    name="X-Alex-Service-Key",
+    auto_error=False,
+    scheme_name="KnowledgeServiceKey",
+    description="ALEX_KNOWLEDGE_SERVICE_KEY: lets a script change the knowledge base.",
+)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -161,3 +171,65 @@ OwnedAccount = Annotated[Account, Depends(get_owned_account)]
 OwnedPosition = Annotated[Position, Depends(get_owned_position)]
 OwnedJob = Annotated[Job, Depends(get_owned_job)]
 OwnedJobId = Annotated[uuid.UUID, Depends(get_owned_job_id)]
+
+
+# --------------------------------------------------------------------------- knowledge base
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Who may change the knowledge base: a listed user, or a script holding the service key.
+    `id` is what logs and the write budget name (never the key itself)."""
+
+    id: str
+    via: Literal["user", "service_key"]
+
+
+# Not a possible user id (local ones are `usr_…`, Clerk's `user_…`): the key's write budget is
+# its own.
+SERVICE_KEY_OPERATOR = Operator(id="service:knowledge-key", via="service_key")
+
+
+async def get_operator(
+    request: Request,
+    settings: SettingsDep,
+    auth: AuthDep,
+    service_key: Annotated[str | None, Depends(_service_key)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Operator:
+    """The service key (when one is configured) or a signed-in user listed in
+    ALEX_OPERATOR_USER_IDS; anyone else is refused (401 without credentials, 403 for an
+    ordinary user). A key that is sent but wrong is refused even next to a valid token: the
+    caller meant to use it, and silently falling back would hide a broken script."""
+    if service_key is not None:
+        configured = settings.knowledge_service_key
+        # Bytes, not str: compare_digest refuses non-ASCII str, and the header is anyone's text.
+        if configured is None or not hmac.compare_digest(
+            service_key.encode(), configured.get_secret_value().encode()
+        ):
+            raise AuthenticationError("invalid service key", field="X-Alex-Service-Key")
+        operator = SERVICE_KEY_OPERATOR
+    else:
+        principal = await get_principal(request, auth, credentials)
+        if principal.subject not in settings.operator_user_ids:
+            raise ForbiddenError("only knowledge-base operators may do this")
+        operator = Operator(id=principal.subject, via="user")
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+        limiter: SharedLimiter = request.app.state.write_limiter
+        await run_in_threadpool(limiter.check, operator.id)
+    return operator
+
+
+OperatorDep = Annotated[Operator, Depends(get_operator)]
+
+
+def get_knowledge(settings: SettingsDep, engine: EngineDep) -> KnowledgeBase:
+    """The process's knowledge base. Sync: the first call loads the embedding model.
+
+    Unlike `get_session` it takes no `db_slots` place: the knowledge base opens and closes its
+    own short sessions within one thread, so it cannot hold a connection across threadpool
+    hops, and an ingest that embeds for minutes must not keep a slot other requests need."""
+    return knowledge_base(settings, engine)
+
+
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]

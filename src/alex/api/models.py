@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alex.finance.charts import ChartSpec
 from alex.finance.plan import PortfolioAnalysis
+from alex.knowledge.extract import Metadata
 from alex.payloads import Headline, JobRead
 from alex.schemas import (
     AccountRead,
@@ -273,3 +274,53 @@ class Readiness(BaseModel):
     database: bool
     migrations_at_head: bool
     detail: str | None = None
+
+
+# --------------------------------------------------------------------------- knowledge base
+
+
+class KnowledgeTextCreate(Metadata):
+    """A note sent as Markdown rather than as a file. Its metadata is checked by the same rules
+    as a file's front matter (`date`, `topic`, ticker `symbols`, `sources` it cites)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Why we hold short-term Treasuries",
+                    "markdown": "# Short-term Treasuries\n\nThey keep cash safe and paid.",
+                    "source": "Alex research desk",
+                    "date": "2025-01-15",
+                    "topic": "fixed_income",
+                    "symbols": ["SHV", "BIL"],
+                    "sources": ["https://www.treasurydirect.gov/"],
+                }
+            ]
+        }
+    )
+
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    markdown: Annotated[str, Field(min_length=1)]
+    source: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="Where the text comes from (a URL, a publication), shown with passages.",
+        ),
+    ]
+
+
+class KnowledgePassage(BaseModel):
+    """One search result with what citing it needs."""
+
+    document_id: str
+    title: str
+    heading: str
+    text: str
+    source: str
+    citations: list[str]
+    published: date | None
+    topic: str | None
+    symbols: list[str]
+    score: float = Field(description="Higher is better; comparable within one answer only.")
