@@ -13,6 +13,7 @@ from pydantic_settings import SettingsError
 
 from alex.core.config import Settings, get_settings
 from alex.core.logging import configure_logging
+from alex.research_cli import research_app
 
 app = typer.Typer(
     name="alex",
@@ -38,6 +39,7 @@ knowledge_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(research_app, name="research")
 
 
 @app.callback()

@@ -142,8 +142,14 @@ class Settings(BaseSettings):
     # The researcher's `fetch_page` tool exists only when this is on, and only for these hosts.
     research_web: bool = False
     research_allowed_hosts: list[str] = Field(
-        default_factory=lambda: ["www.sec.gov", "www.investor.gov", "www.finra.org",
-                                 "www.federalreserve.gov", "www.bls.gov", "fred.stlouisfed.org"]
+        default_factory=lambda: [
+            "www.sec.gov",
+            "www.investor.gov",
+            "www.finra.org",
+            "www.federalreserve.gov",
+            "www.bls.gov",
+            "fred.stlouisfed.org",
+        ]
     )
     research_fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     research_fetch_max_bytes: int = Field(default=2_000_000, ge=1)
