@@ -7,16 +7,12 @@ filtered after the fact."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import warnings
 from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError
 
 from alex.knowledge.base import VectorFilter, VectorHit, VectorItem, Vectors
@@ -28,28 +24,6 @@ DIM = 64
 MODEL = "test-model"
 # GIN indexes are only read through bitmap scans, so this leaves the HNSW index as the plan.
 FORCE_HNSW = "-c enable_seqscan=off -c enable_bitmapscan=off"
-
-
-@pytest.fixture(scope="session")
-def pgvector_url() -> Iterator[str]:
-    """A PostgreSQL server with pgvector, started for this session and stopped after it."""
-    data_dir = tempfile.mkdtemp(prefix="alex-pgvector-")
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI containers); harmless here.
-        warnings.simplefilter("ignore")
-        from pgserver.postgres_server import get_server
-
-        server = get_server(data_dir, cleanup_mode="stop")
-    try:
-        # postgresql://postgres:@/postgres?host=/tmp/… → the psycopg 3 driver SQLAlchemy uses.
-        yield (
-            make_url(server.get_uri())
-            .set(drivername="postgresql+psycopg")
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        server.cleanup()
-        shutil.rmtree(data_dir)
 
 
 @pytest.fixture
