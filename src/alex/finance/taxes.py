@@ -170,8 +170,11 @@ def _draw(
         return gross, np.maximum(remaining, 0.0)
     capacity = available @ keep
     covers = remaining <= capacity
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(covers & (capacity > 0), remaining / capacity, 1.0)
+    # Divide only where the buckets cover the need (a huge need over a subnormal capacity
+    # would overflow); elsewhere everything is taken.
+    fraction = np.divide(
+        remaining, capacity, out=np.ones_like(remaining), where=covers & (capacity > 0)
+    )
     gross = available * fraction[:, None]
     return gross, np.where(covers, 0.0, remaining - capacity)
 
