@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_validator,
 )
 
 AssetClass = Literal["equity", "fixed_income", "real_estate", "commodities", "cash"]
@@ -142,6 +143,123 @@ class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# --------------------------------------------------------------------------- retirement plan
+# Inputs of the retirement engine that the user stores with their profile. The engine's own
+# modules (alex.finance.income, .taxes, .retirement) use these very models.
+
+Bucket = Literal["taxable", "pretax", "roth"]
+WithdrawalOrder = Literal["conventional", "proportional"]
+WithdrawalRule = Literal["constant_real", "percent_of_portfolio", "guardrails"]
+ReturnModel = Literal["normal", "student_t", "historical", "bootstrap"]
+AllocationBasis = Literal["as_held", "targets"]
+"""Which weights a projection uses: the portfolio as it is, or the user's target allocation."""
+
+IncomeKind = Literal["social_security", "pension"]
+SpendingShape = Literal["flat", "declining"]
+
+# Blanchett (2014): real spending falls by about 1–2 % a year through the middle of
+# retirement; the low end is the cautious choice for a plan.
+DEFAULT_DECLINE_PCT = 1.0
+DEFAULT_DECLINE_FROM_AGE = 75
+
+
+class IncomeStream(BaseModel):
+    """Income paid every year from `start_age` for life."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IncomeKind
+    start_age: int = Field(ge=0, le=120)
+    annual_amount: float = Field(ge=0, allow_inf_nan=False)
+    """Yearly payment in today's money (for a non-indexed stream, the fixed nominal payment)."""
+    indexed: bool
+    """Raised with inflation every year: true of Social Security (COLA), of few private
+    pensions. Required rather than defaulted, since a wrong guess moves the plan a lot."""
+
+
+class OneOff(BaseModel):
+    """A single cash flow in today's money: positive is an expense or goal, negative a
+    windfall. Placed by `age` or by calendar `year`, exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: float = Field(allow_inf_nan=False)
+    label: str = Field(default="", max_length=200)
+    age: int | None = Field(default=None, ge=0, le=120)
+    year: int | None = Field(default=None, ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> OneOff:
+        if (self.age is None) == (self.year is None):
+            raise ValueError("a one-off needs exactly one of 'age' or 'year'")
+        return self
+
+    def age_in(self, first_age: int, start_year: int | None) -> int:
+        """The age it falls at, for a projection whose first age is in `start_year`."""
+        if self.age is not None:
+            return self.age
+        if self.year is None or start_year is None:
+            raise ValueError(f"one-off {self.label!r} is placed by year but start_year is unknown")
+        return first_age + self.year - start_year
+
+
+class SpendingPath(BaseModel):
+    """How the real spending target moves through retirement (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape: SpendingShape = "flat"
+    decline_pct: float = Field(default=DEFAULT_DECLINE_PCT, ge=0, lt=100)
+    """Yearly fall in real spending under `declining`."""
+    decline_from_age: int = Field(default=DEFAULT_DECLINE_FROM_AGE, ge=0, le=120)
+    """Last age at the full target; each later year is one step lower."""
+
+
+class TaxRates(BaseModel):
+    """Rates in percent, as the user enters them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pretax_effective_pct: float = Field(ge=0, lt=100)
+    """Effective (average) income-tax rate on pre-tax withdrawals."""
+    capital_gains_pct: float = Field(default=15.0, ge=0, lt=100)
+    taxable_gains_share_pct: float = Field(default=50.0, ge=0, le=100)
+    """Share of a taxable withdrawal that is realised gain (the rest is basis)."""
+
+
+DEFAULT_PRETAX_EFFECTIVE_PCT = 12.0
+"""A typical average federal rate on a retiree's ordinary income (IRS SOI: most retirees'
+taxable income sits in the 10–12 % brackets); users set their own."""
+
+
+class RetirementPlan(_Strict):
+    """Everything about retirement beyond the profile's four figures (age, years to go,
+    target income, contribution). Every field has a default, so an empty plan is valid."""
+
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    """Sets the RMD age; defaults to this year minus the current age."""
+    planning_age: int | None = Field(default=None, ge=50, le=120)
+    """Age the money must last to; 95 by default."""
+    income_streams: list[IncomeStream] = Field(default_factory=list, max_length=10)
+    one_offs: list[OneOff] = Field(default_factory=list, max_length=50)
+    spending: SpendingPath = Field(default_factory=SpendingPath)
+    withdrawal_rule: WithdrawalRule = "constant_real"
+    withdrawal_rate_pct: float = Field(default=4.0, gt=0, le=100)
+    return_model: ReturnModel = "normal"
+    bootstrap_block_years: int = Field(default=5, ge=1, le=30)
+    success_target_pct: float = Field(default=90.0, gt=0, lt=100)
+    taxes: bool = True
+    """Model taxes by account type (False: one untaxed pot, as before this setting)."""
+    tax_rates: TaxRates = Field(
+        default_factory=lambda: TaxRates(pretax_effective_pct=DEFAULT_PRETAX_EFFECTIVE_PCT)
+    )
+    withdrawal_order: WithdrawalOrder = "conventional"
+    allocation_basis: AllocationBasis = "as_held"
+    retirement_allocation_pct: AssetClassTargets | None = None
+    """The mix to hold in retirement (and glide to); None keeps the pre-retirement mix."""
+    glide_years: int = Field(default=0, ge=0, le=40)
+
+
 # --------------------------------------------------------------------------- users
 
 
@@ -153,6 +271,7 @@ class UserUpdate(_Strict):
     annual_contribution: Money | None = Field(default=None, ge=0)
     asset_class_targets: AssetClassTargets | None = None
     region_targets: RegionTargets | None = None
+    retirement_plan: RetirementPlan | None = None
 
 
 class UserCreate(_Strict):
@@ -177,6 +296,13 @@ class UserRead(_Read):
     annual_contribution: Decimal
     asset_class_targets: dict[AssetClass, float]
     region_targets: dict[Region, float]
+    retirement_plan: RetirementPlan = Field(default_factory=RetirementPlan)
+
+    @field_validator("retirement_plan", mode="before")
+    @classmethod
+    def _default_plan(cls, value: Any) -> Any:
+        return RetirementPlan() if value is None else value
+
     profile_completed_at: datetime | None = Field(
         default=None,
         description="When the user saved their own figures; null while they are placeholders.",

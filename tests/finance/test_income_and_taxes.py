@@ -26,6 +26,7 @@ from alex.finance.taxes import (
     TaxRates,
     WithdrawalOrder,
     bucket_balances,
+    keep_per_dollar,
     required_minimum_distribution,
     rmd_age,
     rmd_divisor,
@@ -285,7 +286,7 @@ def test_net_equals_need_whenever_money_suffices(
     rates = TaxRates(pretax_effective_pct=t, capital_gains_pct=g, taxable_gains_share_pct=s)
     balances = bucket_balances(taxable=taxable, pretax=pretax, roth=roth)
     result = withdraw(need, balances, order, rates, rmd_share * pretax)
-    capacity = float(balances[0] @ rates.keep_per_dollar())
+    capacity = float(balances[0] @ keep_per_dollar(rates))
     tolerance = 1e-6 + 1e-12 * max(need, capacity)
     gross = result.gross.sum()
     assert np.all(result.gross >= 0)

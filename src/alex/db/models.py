@@ -73,6 +73,8 @@ class User(Timestamped, Base):
     annual_contribution: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4), nullable=False)
     asset_class_targets: Mapped[dict[str, float]] = mapped_column(JSONType, nullable=False)
     region_targets: Mapped[dict[str, float]] = mapped_column(JSONType, nullable=False)
+    # alex.schemas.RetirementPlan as JSON; null means every default.
+    retirement_plan: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Set when the user saves their own figures; until then the ones above are placeholders.
     profile_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

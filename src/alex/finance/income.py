@@ -1,6 +1,7 @@
 """Retirement income and spending, year by year, in today's money.
 
-Building blocks for the retirement engine (not yet wired into `retirement.py`):
+Building blocks of the retirement engine (`retirement.py`); the input models live in
+`alex.schemas` because the user's stored plan is made of them:
 
 * `IncomeStream`: Social Security or a pension from a start age, for life. `annual_amount` is
   in today's money. An *indexed* stream keeps its real value (Social Security has a yearly
@@ -28,74 +29,23 @@ start of year k is the product of the rates of years 0 … k−1 (1 at year 0, a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from alex.schemas import (
+    DEFAULT_DECLINE_FROM_AGE,
+    DEFAULT_DECLINE_PCT,
+    IncomeKind,
+    IncomeStream,
+    OneOff,
+    SpendingPath,
+    SpendingShape,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-IncomeKind = Literal["social_security", "pension"]
-SpendingShape = Literal["flat", "declining"]
-
-# Blanchett (2014): real spending falls by about 1–2 % a year through the middle of
-# retirement; the low end is the cautious choice for a plan.
-DEFAULT_DECLINE_PCT = 1.0
-DEFAULT_DECLINE_FROM_AGE = 75
-
-
-class IncomeStream(BaseModel):
-    """Income paid every year from `start_age` for life."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: IncomeKind
-    start_age: int = Field(ge=0, le=120)
-    annual_amount: float = Field(ge=0, allow_inf_nan=False)
-    """Yearly payment in today's money (for a non-indexed stream, the fixed nominal payment)."""
-    indexed: bool
-    """Raised with inflation every year: true of Social Security (COLA), of few private
-    pensions. Required rather than defaulted, since a wrong guess moves the plan a lot."""
-
-
-class OneOff(BaseModel):
-    """A single cash flow in today's money: positive is an expense or goal, negative a
-    windfall. Placed by `age` or by calendar `year`, exactly one of the two."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    amount: float = Field(allow_inf_nan=False)
-    label: str = Field(default="", max_length=200)
-    age: int | None = Field(default=None, ge=0, le=120)
-    year: int | None = Field(default=None, ge=1900, le=2200)
-
-    @model_validator(mode="after")
-    def _one_anchor(self) -> OneOff:
-        if (self.age is None) == (self.year is None):
-            raise ValueError("a one-off needs exactly one of 'age' or 'year'")
-        return self
-
-    def age_in(self, first_age: int, start_year: int | None) -> int:
-        """The age it falls at, for a projection whose first age is in `start_year`."""
-        if self.age is not None:
-            return self.age
-        if self.year is None or start_year is None:
-            raise ValueError(f"one-off {self.label!r} is placed by year but start_year is unknown")
-        return first_age + self.year - start_year
-
-
-class SpendingPath(BaseModel):
-    """How the real spending target moves through retirement (see the module docstring)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    shape: SpendingShape = "flat"
-    decline_pct: float = Field(default=DEFAULT_DECLINE_PCT, ge=0, lt=100)
-    """Yearly fall in real spending under `declining`."""
-    decline_from_age: int = Field(default=DEFAULT_DECLINE_FROM_AGE, ge=0, le=120)
-    """Last age at the full target; each later year is one step lower."""
 
 
 def _ages(ages: NDArray[Any]) -> IntArray:
@@ -184,3 +134,19 @@ def net_need_real(spending: FloatArray, one_offs: FloatArray, income: FloatArray
     surplus the caller can save)."""
     result: FloatArray = (spending + one_offs)[None, :] - income
     return result
+
+
+__all__ = [
+    "DEFAULT_DECLINE_FROM_AGE",
+    "DEFAULT_DECLINE_PCT",
+    "IncomeKind",
+    "IncomeStream",
+    "OneOff",
+    "SpendingPath",
+    "SpendingShape",
+    "net_need_real",
+    "one_offs_real",
+    "price_levels",
+    "spending_target_real",
+    "stream_income_real",
+]

@@ -1,6 +1,6 @@
 """Withdrawals from taxable, pre-tax and Roth buckets, grossed up so the net covers the need.
 
-Building blocks for the retirement engine (not yet wired into `retirement.py`).
+Used by the retirement engine (`retirement.py`); `TaxRates` lives in `alex.schemas`.
 
 Tax model (deliberately simple; the user sets the rates):
 
@@ -40,18 +40,17 @@ period for the age reached that year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field
+
+from alex.schemas import Bucket, TaxRates, WithdrawalOrder
 
 FloatArray = NDArray[np.float64]
 
-Bucket = Literal["taxable", "pretax", "roth"]
 BUCKETS: Final[tuple[Bucket, ...]] = ("taxable", "pretax", "roth")
 TAXABLE, PRETAX, ROTH = 0, 1, 2
-WithdrawalOrder = Literal["conventional", "proportional"]
 
 # IRS Publication 590-B (2023 and later editions), Appendix B, Table III "Uniform Lifetime"
 # table, as set by Treasury Regulation 26 CFR §1.401(a)(9)-9(c) for distribution calendar
@@ -74,22 +73,11 @@ _DIVISORS = np.array(
 )
 
 
-class TaxRates(BaseModel):
-    """Rates in percent, as the user enters them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    pretax_effective_pct: float = Field(ge=0, lt=100)
-    """Effective (average) income-tax rate on pre-tax withdrawals."""
-    capital_gains_pct: float = Field(default=15.0, ge=0, lt=100)
-    taxable_gains_share_pct: float = Field(default=50.0, ge=0, le=100)
-    """Share of a taxable withdrawal that is realised gain (the rest is basis)."""
-
-    def keep_per_dollar(self) -> FloatArray:
-        """(3,) net received per gross dollar withdrawn, per bucket."""
-        pretax = self.pretax_effective_pct / 100.0
-        taxable = self.capital_gains_pct / 100.0 * self.taxable_gains_share_pct / 100.0
-        return np.array([1.0 - taxable, 1.0 - pretax, 1.0])
+def keep_per_dollar(rates: TaxRates) -> FloatArray:
+    """(3,) net received per gross dollar withdrawn, per bucket."""
+    pretax = rates.pretax_effective_pct / 100.0
+    taxable = rates.capital_gains_pct / 100.0 * rates.taxable_gains_share_pct / 100.0
+    return np.array([1.0 - taxable, 1.0 - pretax, 1.0])
 
 
 def rmd_age(birth_year: int) -> int:
@@ -199,7 +187,7 @@ def withdraw(
     rmd = _vector(rmd_required, paths, "rmd_required")
     if np.any(rmd < 0):
         raise ValueError("rmd_required must be ≥ 0")
-    keep = rates.keep_per_dollar()
+    keep = keep_per_dollar(rates)
 
     forced = np.minimum(rmd, bal[:, PRETAX])
     forced_net = forced * keep[PRETAX]
@@ -236,3 +224,6 @@ def bucket_balances(**by_bucket: ArrayLike) -> FloatArray:
     columns = [np.atleast_1d(np.asarray(by_bucket.get(b, 0.0), dtype=np.float64)) for b in BUCKETS]
     result: FloatArray = np.stack(np.broadcast_arrays(*columns), axis=1)
     return result
+
+
+__all__ = ["BUCKETS", "Bucket", "TaxRates", "WithdrawalOrder", "keep_per_dollar", "withdraw"]
