@@ -589,6 +589,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/retirement/projection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Projection
+         * @description Projection, success under every return model, "as held" against "at your targets",
+         *     and the ranked levers, on the same seed and path count as an analysis (so a saved plan's
+         *     next analysis quotes these very figures). Synchronous on purpose: FastAPI runs it in its
+         *     thread pool, off the event loop.
+         */
+        post: operations["projection_api_retirement_projection_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/knowledge": {
         parameters: {
             query?: never;
@@ -996,6 +1019,28 @@ export interface components {
             coverage_pct: number;
             /** Unclassified Symbols */
             unclassified_symbols: string[];
+        };
+        /** AllocationOutcome */
+        AllocationOutcome: {
+            /**
+             * Basis
+             * @enum {string}
+             */
+            basis: "as_held" | "targets";
+            /** Label */
+            label: string;
+            /** Weights Pct */
+            weights_pct: {
+                [key: string]: number;
+            };
+            /** Success Pct */
+            success_pct: number;
+            /** Expected Return Pct */
+            expected_return_pct: number;
+            /** Volatility Pct */
+            volatility_pct: number;
+            /** Selected */
+            selected: boolean;
         };
         /** AllocationSlice */
         AllocationSlice: {
@@ -1658,6 +1703,23 @@ export interface components {
             name: string | null;
         };
         /**
+         * IncomeStream
+         * @description Income paid every year from `start_age` for life.
+         */
+        IncomeStream: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "social_security" | "pension";
+            /** Start Age */
+            start_age: number;
+            /** Annual Amount */
+            annual_amount: number;
+            /** Indexed */
+            indexed: boolean;
+        };
+        /**
          * IngestResult
          * @description What ingesting one file or text did: `created` False means the same text was there.
          */
@@ -2000,6 +2062,24 @@ export interface components {
              */
             source: string;
         };
+        /** Lever */
+        Lever: {
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "retire_later" | "save_more" | "spend_less" | "claim_at_70" | "hold_targets";
+            /** Label */
+            label: string;
+            /** Success Pct */
+            success_pct: number;
+            /** Change Pp */
+            change_pp: number;
+            /** P10 Wealth At Planning Age Real */
+            p10_wealth_at_planning_age_real: number;
+            /** P10 Wealth Change */
+            p10_wealth_change: number;
+        };
         /** MarketAssumptions */
         MarketAssumptions: {
             /** Returns */
@@ -2039,6 +2119,50 @@ export interface components {
             account: string | null;
             /** Reason */
             reason: string | null;
+        };
+        /** ModelOutcome */
+        ModelOutcome: {
+            /**
+             * Model
+             * @enum {string}
+             */
+            model: "normal" | "student_t" | "historical" | "bootstrap";
+            /** Label */
+            label: string;
+            /** Success Pct */
+            success_pct: number | null;
+            /** Standard Error Pct */
+            standard_error_pct?: number | null;
+            /**
+             * Paths
+             * @default 0
+             */
+            paths: number;
+            /** Median Wealth At Planning Age Real */
+            median_wealth_at_planning_age_real?: number | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /**
+         * OneOff
+         * @description A single cash flow in today's money: positive is an expense or goal, negative a
+         *     windfall. Placed by `age` or by calendar `year`, exactly one of the two.
+         */
+        OneOff: {
+            /** Amount */
+            amount: number;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /** Age */
+            age?: number | null;
+            /** Year */
+            year?: number | null;
         };
         /** PortfolioAnalysis */
         PortfolioAnalysis: {
@@ -2513,6 +2637,11 @@ export interface components {
                 [key: string]: number;
             } | null;
             /**
+             * Glide Years
+             * @default 0
+             */
+            glide_years: number;
+            /**
              * @default {
              *       "returns": {
              *         "cash": {
@@ -2586,12 +2715,17 @@ export interface components {
              * @default normal
              * @enum {string}
              */
-            return_model: "normal" | "student_t";
+            return_model: "normal" | "student_t" | "historical" | "bootstrap";
             /**
              * Student T Df
              * @default 5
              */
             student_t_df: number;
+            /**
+             * Bootstrap Block Years
+             * @default 5
+             */
+            bootstrap_block_years: number;
             /**
              * Withdrawal Rule
              * @default constant_real
@@ -2617,6 +2751,19 @@ export interface components {
              */
             income_floor_pct: number;
             /**
+             * @default {
+             *       "shape": "flat",
+             *       "decline_pct": 1,
+             *       "decline_from_age": 75
+             *     }
+             */
+            spending: components["schemas"]["SpendingPath"];
+            /** Income Streams */
+            income_streams?: components["schemas"]["IncomeStream"][];
+            /** One Offs */
+            one_offs?: components["schemas"]["OneOff"][];
+            taxes?: components["schemas"]["TaxSettings"] | null;
+            /**
              * Success Target Pct
              * @default 90
              */
@@ -2633,6 +2780,22 @@ export interface components {
             seed: number;
             /** Start Year */
             start_year?: number | null;
+        };
+        /** RetirementOutlook */
+        RetirementOutlook: {
+            projection: components["schemas"]["RetirementProjection"];
+            /**
+             * Allocation Basis
+             * @default as_held
+             * @enum {string}
+             */
+            allocation_basis: "as_held" | "targets";
+            /** By Model */
+            by_model?: components["schemas"]["ModelOutcome"][];
+            /** Levers */
+            levers?: components["schemas"]["Lever"][];
+            /** Allocations */
+            allocations?: components["schemas"]["AllocationOutcome"][];
         };
         /**
          * RetirementPayload
@@ -2653,6 +2816,76 @@ export interface components {
             /** Model */
             model: string | null;
         };
+        /**
+         * RetirementPlan
+         * @description Everything about retirement beyond the profile's four figures (age, years to go,
+         *     target income, contribution). Every field has a default, so an empty plan is valid.
+         */
+        RetirementPlan: {
+            /** Birth Year */
+            birth_year?: number | null;
+            /** Planning Age */
+            planning_age?: number | null;
+            /** Income Streams */
+            income_streams?: components["schemas"]["IncomeStream"][];
+            /** One Offs */
+            one_offs?: components["schemas"]["OneOff"][];
+            spending?: components["schemas"]["SpendingPath"];
+            /**
+             * Withdrawal Rule
+             * @default constant_real
+             * @enum {string}
+             */
+            withdrawal_rule: "constant_real" | "percent_of_portfolio" | "guardrails";
+            /**
+             * Withdrawal Rate Pct
+             * @default 4
+             */
+            withdrawal_rate_pct: number;
+            /**
+             * Return Model
+             * @default normal
+             * @enum {string}
+             */
+            return_model: "normal" | "student_t" | "historical" | "bootstrap";
+            /**
+             * Bootstrap Block Years
+             * @default 5
+             */
+            bootstrap_block_years: number;
+            /**
+             * Success Target Pct
+             * @default 90
+             */
+            success_target_pct: number;
+            /**
+             * Taxes
+             * @default true
+             */
+            taxes: boolean;
+            tax_rates?: components["schemas"]["TaxRates"];
+            /**
+             * Withdrawal Order
+             * @default conventional
+             * @enum {string}
+             */
+            withdrawal_order: "conventional" | "proportional";
+            /**
+             * Allocation Basis
+             * @default as_held
+             * @enum {string}
+             */
+            allocation_basis: "as_held" | "targets";
+            /** Retirement Allocation Pct */
+            retirement_allocation_pct?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Glide Years
+             * @default 0
+             */
+            glide_years: number;
+        };
         /** RetirementProjection */
         RetirementProjection: {
             inputs: components["schemas"]["RetirementInputs"];
@@ -2660,6 +2893,11 @@ export interface components {
             retirement_age: number;
             /** Planning Age */
             planning_age: number;
+            /**
+             * Paths
+             * @default 0
+             */
+            paths: number;
             /** Success Pct */
             success_pct: number;
             /** Success Standard Error Pct */
@@ -2682,6 +2920,11 @@ export interface components {
             median_wealth_at_planning_age: number;
             /** Median Wealth At Planning Age Real */
             median_wealth_at_planning_age_real: number;
+            /**
+             * P10 Wealth At Planning Age Real
+             * @default 0
+             */
+            p10_wealth_at_planning_age_real: number;
             /** Wealth Bands */
             wealth_bands: components["schemas"]["BandPoint"][];
             /** Wealth Bands Real */
@@ -2689,12 +2932,20 @@ export interface components {
             /** Income Bands Real */
             income_bands_real: components["schemas"]["BandPoint"][];
             depletion: components["schemas"]["Depletion"];
+            worst_spending_cut?: components["schemas"]["SpendingCut"] | null;
             /** Sustainable Income */
             sustainable_income: number | null;
             /** Sustainable Income Success Pct */
             sustainable_income_success_pct: number;
+            /** Sustainable Income Range */
+            sustainable_income_range?: [
+                number,
+                number
+            ] | null;
             /** Success Target Pct */
             success_target_pct: number;
+            /** Failed Start Years */
+            failed_start_years?: number[];
             /** Notes */
             notes: string[];
         };
@@ -2835,6 +3086,19 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * RetirementWhatIf
+         * @description Overrides of the stored profile and plan; anything left out keeps its stored value.
+         */
+        RetirementWhatIf: {
+            /** Years Until Retirement */
+            years_until_retirement?: number | null;
+            /** Annual Contribution */
+            annual_contribution?: number | null;
+            /** Target Income */
+            target_income?: number | null;
+            plan?: components["schemas"]["RetirementPlan"] | null;
+        };
         /** ReturnAssumption */
         ReturnAssumption: {
             /** Expected Return Pct */
@@ -2915,6 +3179,39 @@ export interface components {
             via_funds_value: number;
             /** Via Funds */
             via_funds: string[];
+        };
+        /**
+         * SpendingCut
+         * @description Per path, the deepest shortfall of spending below the plan in any retirement year (in
+         *     today's money); summarised across paths. Zero for constant spending that is paid.
+         */
+        SpendingCut: {
+            /** Median Pct */
+            median_pct: number;
+            /** P90 Pct */
+            p90_pct: number;
+        };
+        /**
+         * SpendingPath
+         * @description How the real spending target moves through retirement (see the module docstring).
+         */
+        SpendingPath: {
+            /**
+             * Shape
+             * @default flat
+             * @enum {string}
+             */
+            shape: "flat" | "declining";
+            /**
+             * Decline Pct
+             * @default 1
+             */
+            decline_pct: number;
+            /**
+             * Decline From Age
+             * @default 75
+             */
+            decline_from_age: number;
         };
         /**
          * StalePrice
@@ -3007,6 +3304,54 @@ export interface components {
             after_pct: number;
             /** Change Pp */
             change_pp: number;
+        };
+        /**
+         * TaxRates
+         * @description Rates in percent, as the user enters them.
+         */
+        TaxRates: {
+            /** Pretax Effective Pct */
+            pretax_effective_pct: number;
+            /**
+             * Capital Gains Pct
+             * @default 15
+             */
+            capital_gains_pct: number;
+            /**
+             * Taxable Gains Share Pct
+             * @default 50
+             */
+            taxable_gains_share_pct: number;
+        };
+        /**
+         * TaxSettings
+         * @description How the portfolio splits into tax buckets and how withdrawals from them are taxed.
+         */
+        TaxSettings: {
+            /** Bucket Pct */
+            bucket_pct: {
+                [key: string]: number;
+            };
+            /** Contribution Pct */
+            contribution_pct?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * @default {
+             *       "pretax_effective_pct": 15,
+             *       "capital_gains_pct": 15,
+             *       "taxable_gains_share_pct": 50
+             *     }
+             */
+            rates: components["schemas"]["TaxRates"];
+            /**
+             * Order
+             * @default conventional
+             * @enum {string}
+             */
+            order: "conventional" | "proportional";
+            /** Birth Year */
+            birth_year: number;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3138,6 +3483,7 @@ export interface components {
             region_targets: {
                 [key: string]: number;
             };
+            retirement_plan?: components["schemas"]["RetirementPlan"];
             /**
              * Profile Completed At
              * @description When the user saved their own figures; null while they are placeholders.
@@ -3174,6 +3520,7 @@ export interface components {
             region_targets?: {
                 [key: string]: number;
             } | null;
+            retirement_plan?: components["schemas"]["RetirementPlan"] | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -4354,6 +4701,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortfolioView"];
+                };
+            };
+        };
+    };
+    projection_api_retirement_projection_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetirementWhatIf"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetirementOutlook"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -6,6 +6,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -401,22 +402,68 @@ def analyze(
     raise typer.Exit(run_analyze(user, as_json=as_json))
 
 
+def _income_option(text: str, kind: str, option: str, *, indexed: bool) -> dict[str, object]:
+    """`24000@67` → an income stream; a clear usage error otherwise."""
+    amount, sep, age = text.partition("@")
+    try:
+        if not sep:
+            raise ValueError
+        return {
+            "kind": kind,
+            "annual_amount": float(amount.replace(",", "").replace("$", "")),
+            "start_age": int(age),
+            "indexed": indexed,
+        }
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"expected AMOUNT@AGE, e.g. 24000@67, got {text!r}", param_hint=option
+        ) from exc
+
+
 @app.command("plan")
 def plan(
     user: str = typer.Option(..., "--user", "-u", help="User id, e.g. demo."),
     as_json: bool = typer.Option(False, "--json", help="Print the full results as JSON."),
     drift_threshold: float = typer.Option(5.0, min=0.1, max=50, help="Drift band in pp."),
     paths: int = typer.Option(10_000, min=100, max=200_000, help="Monte Carlo paths."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="Return model: normal, student_t, historical or bootstrap (default: the plan's).",
+    ),
+    social_security: list[str] = typer.Option(
+        [],
+        "--social-security",
+        help="Social Security AMOUNT@AGE in today's money, e.g. 24000@67 (replaces the plan's).",
+    ),
+    pension: list[str] = typer.Option(
+        [], "--pension", help="A pension AMOUNT@AGE, fixed in dollars (not inflation-indexed)."
+    ),
+    retire_at: int | None = typer.Option(None, "--retire-at", min=16, max=110, help="Age."),
+    contribution: float | None = typer.Option(None, "--contribution", min=0, help="Per year."),
+    income: float | None = typer.Option(
+        None, "--income", min=0, help="Target yearly spending after tax, today's money."
+    ),
+    rule: str | None = typer.Option(
+        None, "--rule", help="constant_real, percent_of_portfolio or guardrails."
+    ),
+    success_goal: float | None = typer.Option(
+        None, "--success-goal", min=1, max=99, help="Success rate the income is solved for."
+    ),
+    allocation: str | None = typer.Option(None, "--allocation", help="as_held or targets."),
+    taxes: bool | None = typer.Option(None, "--taxes/--no-taxes", help="Model taxes."),
 ) -> None:
     """Run the finance engines (valuation, look-through, drift, rebalancing, concentration,
-    retirement Monte Carlo) on USER's portfolio and print a summary. No model involved."""
+    retirement Monte Carlo with success by model and ranked levers) on USER's portfolio and
+    print a summary. Flags override the stored plan for this run only. No model involved."""
     import json
 
-    from alex.core.errors import NotFoundError
+    from alex.core.errors import AlexError, NotFoundError
     from alex.db.repository import load_portfolio
     from alex.db.session import session_scope
-    from alex.finance.plan import analyse_portfolio, project_retirement_for
+    from alex.finance.plan import analyse_portfolio, retirement_outlook_for
     from alex.finance.summary import plan_summary_lines
+    from alex.schemas import RetirementPlan
 
     try:
         with session_scope() as session:
@@ -424,16 +471,60 @@ def plan(
     except NotFoundError as exc:
         typer.echo(f"{exc.message}; try `alex db reset --demo` and --user demo", err=True)
         raise typer.Exit(2) from exc
-    analysis = analyse_portfolio(snapshot, drift_threshold=drift_threshold)
-    projection = project_retirement_for(snapshot, analysis, paths=paths)
+    stored = snapshot.user.retirement_plan
+    changes: dict[str, object] = {}
+    if model is not None:
+        changes["return_model"] = model
+    if rule is not None:
+        changes["withdrawal_rule"] = rule
+    if success_goal is not None:
+        changes["success_target_pct"] = success_goal
+    if allocation is not None:
+        changes["allocation_basis"] = allocation
+    if taxes is not None:
+        changes["taxes"] = taxes
+    if social_security or pension:
+        kept = [
+            s.model_dump()
+            for s in stored.income_streams
+            if (s.kind == "pension" and not pension)
+            or (s.kind == "social_security" and not social_security)
+        ]
+        changes["income_streams"] = [
+            *kept,
+            *(
+                _income_option(t, "social_security", "--social-security", indexed=True)
+                for t in social_security
+            ),
+            *(_income_option(t, "pension", "--pension", indexed=False) for t in pension),
+        ]
+    overrides: dict[str, Any] = {"paths": paths}
+    if retire_at is not None:
+        overrides["years_until_retirement"] = retire_at - snapshot.user.current_age
+    if contribution is not None:
+        overrides["annual_contribution"] = contribution
+    if income is not None:
+        overrides["target_income"] = income
+    try:
+        retirement_plan = RetirementPlan.model_validate({**stored.model_dump(), **changes})
+        analysis = analyse_portfolio(snapshot, drift_threshold=drift_threshold)
+        outlook = retirement_outlook_for(snapshot, analysis, plan=retirement_plan, **overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        typer.echo(f"Invalid option ({where}): {first['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except AlexError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(2) from exc
     if as_json:
         payload = {
             "analysis": analysis.model_dump(mode="json"),
-            "retirement": projection.model_dump(mode="json"),
+            "retirement": outlook.model_dump(mode="json"),
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    for line in plan_summary_lines(analysis, projection):
+    for line in plan_summary_lines(analysis, outlook):
         typer.echo(line)
 
 

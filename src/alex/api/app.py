@@ -30,6 +30,7 @@ from alex.api.routes import (
     knowledge,
     portfolio,
     positions,
+    retirement,
     user,
 )
 from alex.api.static import NextStaticFiles, placeholder
@@ -131,6 +132,7 @@ def create_app(
         exports.router,
         changes.router,
         portfolio.router,
+        retirement.router,
         knowledge.router,
     ):
         app.include_router(router)

@@ -136,6 +136,47 @@ def net_need_real(spending: FloatArray, one_offs: FloatArray, income: FloatArray
     return result
 
 
+# Social Security Administration, "Benefit reductions for early retirement" and "Delayed
+# retirement credits" (ssa.gov/benefits/retirement/planner/agereduction.html and
+# .../delayret.html): before the full retirement age (FRA) the benefit falls by 5/9 % a month
+# for the first 36 months and 5/12 % a month beyond; after it, it rises by 2/3 % a month
+# (8 % a year, for those born 1943 or later) until 70.
+EARLIEST_CLAIM_AGE = 62
+LATEST_CREDIT_AGE = 70
+
+
+def full_retirement_age_months(birth_year: int) -> int:
+    """FRA in months: 66 for 1943–1954, then two months more a year, 67 from 1960."""
+    if birth_year >= 1960:
+        return 67 * 12
+    if birth_year >= 1955:
+        return 66 * 12 + 2 * (birth_year - 1954)
+    return 66 * 12
+
+
+def social_security_factor(claim_age: int, birth_year: int) -> float:
+    """Benefit at `claim_age` as a share of the benefit at full retirement age."""
+    months = min(max(claim_age, EARLIEST_CLAIM_AGE), LATEST_CREDIT_AGE) * 12
+    gap = months - full_retirement_age_months(birth_year)
+    if gap >= 0:
+        return 1.0 + gap * (2.0 / 3.0) / 100.0
+    early = -gap
+    return 1.0 - (min(early, 36) * 5.0 / 9.0 + max(early - 36, 0) * 5.0 / 12.0) / 100.0
+
+
+def claim_at(stream: IncomeStream, age: int, birth_year: int) -> IncomeStream:
+    """The same Social Security benefit claimed at `age`: the amount scales by the SSA's
+    reduction or credit between the two claiming ages."""
+    if stream.kind != "social_security":
+        raise ValueError("only Social Security has claiming-age adjustments")
+    scale = social_security_factor(age, birth_year) / social_security_factor(
+        stream.start_age, birth_year
+    )
+    return stream.model_copy(
+        update={"start_age": age, "annual_amount": stream.annual_amount * scale}
+    )
+
+
 __all__ = [
     "DEFAULT_DECLINE_FROM_AGE",
     "DEFAULT_DECLINE_PCT",
@@ -144,9 +185,12 @@ __all__ = [
     "OneOff",
     "SpendingPath",
     "SpendingShape",
+    "claim_at",
+    "full_retirement_age_months",
     "net_need_real",
     "one_offs_real",
     "price_levels",
+    "social_security_factor",
     "spending_target_real",
     "stream_income_real",
 ]

@@ -11,6 +11,7 @@ from alex.core.errors import ValidationFailedError
 from alex.finance.allocation import Allocation, look_through
 from alex.finance.concentration import Concentration, analyse_concentration
 from alex.finance.money import cents
+from alex.finance.outlook import RetirementOutlook, retirement_outlook
 from alex.finance.rebalance import (
     DEFAULT_DRIFT_THRESHOLD_PP,
     DriftReport,
@@ -21,10 +22,11 @@ from alex.finance.retirement import (
     DEFAULT_PLANNING_AGE,
     RetirementInputs,
     RetirementProjection,
+    TaxSettings,
     project_retirement,
 )
 from alex.finance.valuation import MissingPrice, PortfolioValuation, StalePrice, value_portfolio
-from alex.schemas import PortfolioSnapshot
+from alex.schemas import Bucket, PortfolioSnapshot, RetirementPlan
 
 _MAX_PLANNING_AGE = 120
 _MIN_RETIREMENT_YEARS = 5
@@ -122,14 +124,68 @@ def analyse_portfolio(
     )
 
 
+# Where each account type's money sits for tax purposes. HSAs and 529s are untaxed when spent
+# on what they are for, so they count as Roth; "other" is assumed taxable (the cautious side).
+BUCKET_OF_ACCOUNT: dict[str, Bucket] = {
+    "401k": "pretax",
+    "403b": "pretax",
+    "traditional_ira": "pretax",
+    "sep_ira": "pretax",
+    "roth_401k": "roth",
+    "roth_ira": "roth",
+    "hsa": "roth",
+    "529": "roth",
+    "taxable": "taxable",
+    "other": "taxable",
+}
+
+
+def bucket_split(valuation: PortfolioValuation) -> dict[Bucket, float]:
+    """Valued money per tax bucket (cash included), from the account types."""
+    split: dict[Bucket, float] = {"taxable": 0.0, "pretax": 0.0, "roth": 0.0}
+    for account in valuation.accounts:
+        split[BUCKET_OF_ACCOUNT[account.account_type]] += account.total
+    return split
+
+
+def _tax_settings(
+    plan: RetirementPlan, valuation: PortfolioValuation, birth_year: int
+) -> tuple[TaxSettings, str]:
+    split = bucket_split(valuation)
+    total = sum(split.values())
+    if total <= 0:
+        # Nothing saved yet: contributions (and so the buckets) are assumed taxable.
+        split = {"taxable": 1.0, "pretax": 0.0, "roth": 0.0}
+        total = 1.0
+    pct: dict[Bucket, float] = {k: 100.0 * v / total for k, v in split.items()}
+    settings = TaxSettings(
+        bucket_pct=pct,
+        rates=plan.tax_rates,
+        order=plan.withdrawal_order,
+        birth_year=birth_year,
+    )
+    shown = ", ".join(f"{k} {v:.0f}%" for k, v in pct.items() if v > 0)
+    note = (
+        f"Tax buckets from your account types: {shown} (HSA and 529 count as Roth); "
+        "contributions are split the same way."
+    )
+    return settings, note
+
+
 def retirement_inputs_for(
-    snapshot: PortfolioSnapshot, analysis: PortfolioAnalysis, **overrides: object
+    snapshot: PortfolioSnapshot,
+    analysis: PortfolioAnalysis,
+    *,
+    plan: RetirementPlan | None = None,
+    **overrides: object,
 ) -> tuple[RetirementInputs, list[str]]:
-    """Monte Carlo inputs from the user's profile and portfolio, plus the assumptions made.
+    """Monte Carlo inputs from the user's profile, stored retirement plan (or `plan`) and
+    portfolio, plus the assumptions made. Keyword overrides set any `RetirementInputs` field.
 
     Unclassified value is modelled as equity (the most volatile common class, so the
     projection is not flattered); positions without a price are left out."""
     user = snapshot.user
+    plan = plan if plan is not None else user.retirement_plan
     breakdown = analysis.allocation.asset_class
     portfolio = {s.key: s.value for s in breakdown.slices}
     notes = []
@@ -142,18 +198,41 @@ def retirement_inputs_for(
     if analysis.valuation.missing_price:
         symbols = sorted({m.symbol for m in analysis.valuation.missing_price})
         notes.append(f"Positions without a price are not included: {', '.join(symbols)}.")
+    start_year = snapshot.valued_on.year
+    birth_year = plan.birth_year or start_year - user.current_age
     base: dict[str, object] = {
         "portfolio_by_asset_class": portfolio,
         "annual_contribution": float(user.annual_contribution),
         "current_age": user.current_age,
         "years_until_retirement": user.years_until_retirement,
         "target_income": float(user.target_retirement_income),
+        "start_year": start_year,
+        "return_model": plan.return_model,
+        "bootstrap_block_years": plan.bootstrap_block_years,
+        "withdrawal_rule": plan.withdrawal_rule,
+        "withdrawal_rate_pct": plan.withdrawal_rate_pct,
+        "success_target_pct": plan.success_target_pct,
+        "spending": plan.spending,
+        "income_streams": plan.income_streams,
+        "one_offs": plan.one_offs,
+        "glide_years": plan.glide_years,
+        "allocation_in_retirement_pct": plan.retirement_allocation_pct,
     }
-    if sum(portfolio.values()) <= 0:
+    if plan.allocation_basis == "targets" or sum(portfolio.values()) <= 0:
         base["allocation_pct"] = dict(user.asset_class_targets)
-        notes.append("The portfolio is empty, so returns follow your target allocation.")
-    retirement_age = user.current_age + user.years_until_retirement
-    if retirement_age + _MIN_RETIREMENT_YEARS > DEFAULT_PLANNING_AGE:
+        if sum(portfolio.values()) <= 0:
+            notes.append("The portfolio is empty, so returns follow your target allocation.")
+        else:
+            notes.append("Returns follow your target allocation, as if you had rebalanced.")
+    if plan.taxes:
+        base["taxes"], note = _tax_settings(plan, analysis.valuation, birth_year)
+        notes.append(note)
+    retirement_age = user.current_age + int(
+        overrides.get("years_until_retirement", user.years_until_retirement)  # type: ignore[call-overload]
+    )
+    if plan.planning_age is not None:
+        base["planning_age"] = plan.planning_age
+    elif retirement_age + _MIN_RETIREMENT_YEARS > DEFAULT_PLANNING_AGE:
         planning_age = min(retirement_age + _MIN_RETIREMENT_YEARS, _MAX_PLANNING_AGE)
         base["planning_age"] = planning_age
         notes.append(f"The plan runs to age {planning_age}, five years past retirement.")
@@ -169,11 +248,49 @@ def retirement_inputs_for(
     return inputs, notes
 
 
+def _with_notes(projection: RetirementProjection, notes: list[str]) -> RetirementProjection:
+    return projection.model_copy(update={"notes": [*notes, *projection.notes]})
+
+
 def project_retirement_for(
-    snapshot: PortfolioSnapshot, analysis: PortfolioAnalysis, **overrides: object
+    snapshot: PortfolioSnapshot,
+    analysis: PortfolioAnalysis,
+    *,
+    plan: RetirementPlan | None = None,
+    **overrides: object,
 ) -> RetirementProjection:
     """The retirement Monte Carlo for this user; keyword overrides set any
     `RetirementInputs` field (e.g. `target_income`, `withdrawal_rule`, `paths`)."""
-    inputs, notes = retirement_inputs_for(snapshot, analysis, **overrides)
-    projection = project_retirement(inputs)
-    return projection.model_copy(update={"notes": [*notes, *projection.notes]})
+    inputs, notes = retirement_inputs_for(snapshot, analysis, plan=plan, **overrides)
+    return _with_notes(project_retirement(inputs), notes)
+
+
+def retirement_outlook_for(
+    snapshot: PortfolioSnapshot,
+    analysis: PortfolioAnalysis,
+    *,
+    plan: RetirementPlan | None = None,
+    with_models: bool = True,
+    **overrides: object,
+) -> RetirementOutlook:
+    """The projection with every model side by side, both allocations and the ranked
+    levers, for this user's plan (or `plan`) with `overrides`."""
+    plan = plan if plan is not None else snapshot.user.retirement_plan
+    inputs, notes = retirement_inputs_for(snapshot, analysis, plan=plan, **overrides)
+    breakdown = analysis.allocation.asset_class
+    total = sum(s.value for s in breakdown.slices) + breakdown.unclassified_value
+    held: dict[str, float] | None = None
+    if total > 0:
+        held = {s.key: 100.0 * s.value / total for s in breakdown.slices}
+        if breakdown.unclassified_value > 0:
+            held["equity"] = held.get("equity", 0.0) + 100.0 * breakdown.unclassified_value / total
+    start_year = snapshot.valued_on.year
+    outlook = retirement_outlook(
+        inputs,
+        basis=plan.allocation_basis if held is not None else "targets",
+        held_pct=held,
+        targets_pct=dict(snapshot.user.asset_class_targets),
+        birth_year=plan.birth_year or start_year - snapshot.user.current_age,
+        with_models=with_models,
+    )
+    return outlook.model_copy(update={"projection": _with_notes(outlook.projection, notes)})

@@ -450,11 +450,29 @@ def _from_history(inputs: RetirementInputs, returns: ReturnPaths) -> Market:
     return Market(growth=growth, cpi=cpi, start_years=returns.start_years)
 
 
-def build_market(inputs: RetirementInputs, shocks: FloatArray | None = None) -> Market:
-    """The paths of one projection. `shocks` (parametric models only) reuses standard draws."""
+Draws = FloatArray | ReturnPaths
+"""What a market is built from: standard shocks (parametric models) or historical sequences."""
+
+
+def draw(inputs: RetirementInputs) -> Draws:
+    """The random part of a projection, independent of every money amount and weight, so
+    scenarios built from the same draws compare path by path (common random numbers)."""
     if inputs.return_model in ("normal", "student_t"):
-        return _parametric(inputs, shocks)
-    return _from_history(inputs, historical_returns(inputs))
+        return draw_shocks(inputs)
+    return historical_returns(inputs)
+
+
+def build_market(inputs: RetirementInputs, draws: Draws | None = None) -> Market:
+    """The paths of one projection, from `draws` when given (see `draw`)."""
+    if draws is None:
+        draws = draw(inputs)
+    if isinstance(draws, ReturnPaths):
+        if inputs.return_model in ("normal", "student_t"):
+            raise ValueError(f"{inputs.return_model} draws shocks, not historical sequences")
+        return _from_history(inputs, draws)
+    if inputs.return_model not in ("normal", "student_t"):
+        raise ValueError(f"{inputs.return_model} draws historical sequences, not shocks")
+    return _parametric(inputs, draws)
 
 
 # ------------------------------------------------------------------------------ flows
@@ -1089,7 +1107,9 @@ def _notes(inputs: RetirementInputs, market: Market) -> list[str]:
     return notes
 
 
-def _moments(inputs: RetirementInputs, weights: Mapping[str, float]) -> tuple[float, float]:
+def portfolio_moments(
+    inputs: RetirementInputs, weights: Mapping[str, float]
+) -> tuple[float, float]:
     """Arithmetic mean and volatility of the portfolio under the model's own returns."""
     if inputs.return_model in ("normal", "student_t"):
         return inputs.assumptions.portfolio_moments(weights)
@@ -1128,8 +1148,8 @@ def project_retirement(
     else:
         real = _quantile_rows(paths.wealth / market.cpi)
     income_bands = _quantile_rows(paths.income_real)
-    mu_a, sd_a = _moments(inputs, inputs.accumulation_weights())
-    mu_r, sd_r = _moments(inputs, inputs.retirement_weights())
+    mu_a, sd_a = portfolio_moments(inputs, inputs.accumulation_weights())
+    mu_r, sd_r = portfolio_moments(inputs, inputs.retirement_weights())
     median, p10 = PERCENTILES.index(50), PERCENTILES.index(10)
     return RetirementProjection(
         inputs=inputs,

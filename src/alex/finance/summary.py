@@ -5,11 +5,12 @@ web app's pages (alex.core.format)."""
 from __future__ import annotations
 
 from alex.core.format import label, money, number, pct, pts
+from alex.finance.outlook import RetirementOutlook
 from alex.finance.plan import PortfolioAnalysis
-from alex.finance.retirement import RetirementProjection
 
 
-def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjection) -> list[str]:
+def plan_summary_lines(analysis: PortfolioAnalysis, outlook: RetirementOutlook) -> list[str]:
+    projection = outlook.projection
     valuation, allocation = analysis.valuation, analysis.allocation
     lines = [
         f"Portfolio of {analysis.display_name} ({analysis.user_id})",
@@ -72,9 +73,49 @@ def plan_summary_lines(analysis: PortfolioAnalysis, projection: RetirementProjec
         " (today's money)",
     ]
     if projection.sustainable_income is not None:
+        spread = ""
+        if projection.sustainable_income_range is not None:
+            low, high = projection.sustainable_income_range
+            spread = f" (95% range {money(low)}–{money(high)})"
         lines.append(
             f"  sustainable income at {pct(projection.success_target_pct, 0)} success: "
-            f"{money(projection.sustainable_income)}/yr"
+            f"{money(projection.sustainable_income)}/yr{spread}"
         )
+    lines.append(
+        f"  ending wealth in today's money: median "
+        f"{money(projection.median_wealth_at_planning_age_real)}, 10th percentile "
+        f"{money(projection.p10_wealth_at_planning_age_real)}"
+    )
+    if projection.depletion.median_age is not None:
+        lines.append(
+            f"  money runs out on {pct(projection.depletion.pct_of_paths)} of paths, "
+            f"at a median age of {number(projection.depletion.median_age)}"
+        )
+    if projection.worst_spending_cut is not None:
+        cut = projection.worst_spending_cut
+        lines.append(
+            f"  worst-year spending cut: median {pct(cut.median_pct)}, "
+            f"1 path in 10 at least {pct(cut.p90_pct)}"
+        )
+    if outlook.by_model:
+        lines.append("Success by return model (same plan)")
+        for model in outlook.by_model:
+            chosen = "  <- this projection" if model.model == projection.inputs.return_model else ""
+            figure = "n/a" if model.success_pct is None else pct(model.success_pct)
+            extra = f" ({model.paths:,} paths)" if model.paths else f" ({model.note})"
+            lines.append(f"  {model.label:<24} {figure:>7}{extra}{chosen}")
+    if outlook.allocations:
+        lines.append("Allocation")
+        for option in outlook.allocations:
+            chosen = "  <- this projection" if option.selected else ""
+            lines.append(f"  {option.label:<26} success {pct(option.success_pct):>7}{chosen}")
+    if outlook.levers:
+        lines.append("Levers, ranked (same market paths as the plan)")
+        for i, lever in enumerate(outlook.levers, 1):
+            line = f"  {i}. {lever.label}: {pts(lever.change_pp)} to {pct(lever.success_pct)}"
+            if lever.p10_wealth_change:
+                sign = "+" if lever.p10_wealth_change > 0 else ""
+                line += f"; 10th-percentile ending wealth {sign}{money(lever.p10_wealth_change)}"
+            lines.append(line)
     lines += [f"  note: {note}" for note in projection.notes]
     return lines
