@@ -152,6 +152,9 @@ WithdrawalOrder = Literal["conventional", "proportional"]
 WithdrawalRule = Literal["constant_real", "percent_of_portfolio", "guardrails"]
 ReturnModel = Literal["normal", "student_t", "historical", "bootstrap"]
 AllocationBasis = Literal["as_held", "targets"]
+MAX_PLAN_AMOUNT = 1e12
+"""Largest yearly amount a plan accepts: far beyond any real plan, and small enough that
+decades of growth stay finite."""
 """Which weights a projection uses: the portfolio as it is, or the user's target allocation."""
 
 IncomeKind = Literal["social_security", "pension"]
@@ -170,7 +173,7 @@ class IncomeStream(BaseModel):
 
     kind: IncomeKind
     start_age: int = Field(ge=0, le=120)
-    annual_amount: float = Field(ge=0, allow_inf_nan=False)
+    annual_amount: float = Field(ge=0, le=MAX_PLAN_AMOUNT, allow_inf_nan=False)
     """Yearly payment in today's money (for a non-indexed stream, the fixed nominal payment)."""
     indexed: bool
     """Raised with inflation every year: true of Social Security (COLA), of few private
@@ -183,7 +186,7 @@ class OneOff(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: float = Field(allow_inf_nan=False)
+    amount: float = Field(ge=-MAX_PLAN_AMOUNT, le=MAX_PLAN_AMOUNT, allow_inf_nan=False)
     label: str = Field(default="", max_length=200)
     age: int | None = Field(default=None, ge=0, le=120)
     year: int | None = Field(default=None, ge=1900, le=2200)

@@ -171,6 +171,13 @@ def _bob_portfolio(response: Response, world: World) -> None:
     assert world.bob_account in accounts and world.ids["account"] not in accounts
 
 
+def _bob_projection(response: Response, world: World) -> None:
+    assert response.status_code == 200, response.text
+    inputs = response.json()["projection"]["inputs"]
+    assert inputs["current_age"] == 33  # Bob's profile, as his PUT above set it
+    assert inputs["target_income"] == 50_000
+
+
 def _shared_passages(response: Response, world: World) -> None:
     _json_list(response)  # the knowledge base is shared: no one's own data in it
 
@@ -198,6 +205,9 @@ OWN_DATA: dict[tuple[str, str], list[tuple[Call, Check]]] = {
         (Call(json={"account_name": "Bob 2", "account_type": "roth_ira"}), _account_is_bobs)
     ],
     ("POST", "/api/analyze"): [(Call(), _job_is_bobs)],
+    ("POST", "/api/retirement/projection"): [
+        (Call(json={"target_income": 50_000}), _bob_projection)
+    ],
     ("GET", "/api/knowledge/search"): [(Call(query="q=Alice"), _shared_passages)],
     ("DELETE", "/api/user"): [(Call(), _deleted)],
 }

@@ -18,6 +18,7 @@ from alex.core.format import money
 from alex.finance.income import claim_at
 from alex.finance.money import cents, round_pct
 from alex.finance.retirement import (
+    MAX_YEARS_UNTIL_RETIREMENT,
     MIN_HISTORICAL_WINDOWS,
     RETURN_MODEL_LABELS,
     RETURN_MODELS,
@@ -121,7 +122,9 @@ def _levers(
     birth_year: int,
 ) -> list[Lever]:
     options: list[tuple[LeverKey, str, RetirementInputs, bool]] = []
-    if inputs.retirement_age + 1 < inputs.planning_age:
+    if inputs.retirement_age + 1 < inputs.planning_age and (
+        inputs.years_until_retirement < MAX_YEARS_UNTIL_RETIREMENT
+    ):
         later = _variant(inputs, years_until_retirement=inputs.years_until_retirement + 1)
         options.append(
             ("retire_later", f"Retire 1 year later (at {later.retirement_age})", later, True)

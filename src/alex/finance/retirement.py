@@ -103,6 +103,7 @@ DEFAULT_PLANNING_AGE = 95
 DEFAULT_SUCCESS_TARGET_PCT = 90.0
 DEFAULT_INCOME_FLOOR_PCT = 75.0
 DEFAULT_BLOCK_YEARS = 5
+MAX_YEARS_UNTIL_RETIREMENT = 70
 MAX_INCOME_STREAMS = 10
 MAX_ONE_OFFS = 50
 # The historical model needs enough start years to say anything: at least this many windows.
@@ -163,7 +164,7 @@ class RetirementInputs(BaseModel):
     annual_contribution: float = Field(default=0.0, ge=0)
     """Per working year, in today's money (grows with inflation)."""
     current_age: int = Field(ge=16, le=100)
-    years_until_retirement: int = Field(ge=0, le=70)
+    years_until_retirement: int = Field(ge=0, le=MAX_YEARS_UNTIL_RETIREMENT)
     planning_age: int = Field(default=DEFAULT_PLANNING_AGE, le=120)
     target_income: float = Field(ge=0)
     """Yearly retirement spending wanted, after tax, in today's money (income streams
