@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alex.finance import retirement as engine
 from alex.finance.assumptions import DEFAULT_ASSUMPTIONS, MarketAssumptions, ReturnAssumption
@@ -24,6 +26,7 @@ from alex.finance.retirement import (
     simulate,
 )
 from alex.finance.return_models import MarketHistory, load_history, withdrawal_success
+from alex.finance.taxes import rmd_age, rmd_divisor, withdraw
 from alex.schemas import ASSET_CLASSES, TaxRates
 
 
@@ -379,3 +382,31 @@ def test_sustainable_income_has_a_sampling_interval_around_it() -> None:
     assert wide.sustainable_income_range is not None
     assert (high - low) < (wide.sustainable_income_range[1] - wide.sustainable_income_range[0])
     assert not math.isnan(low)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    age=st.integers(60, 100),
+    pretax_rate=st.floats(0, 60),
+    gains=st.floats(0, 40),
+)
+def test_the_engines_withdrawal_kernel_equals_the_reference(
+    seed: int, age: int, pretax_rate: float, gains: float
+) -> None:
+    """The projection's in-place conventional-order kernel against `taxes.withdraw`."""
+    rng = np.random.default_rng(seed)
+    balances = rng.uniform(0, 200_000, size=(3, 64)) * (rng.uniform(size=(3, 64)) > 0.2)
+    need = rng.uniform(-20_000, 150_000, size=64)
+    settings_ = TaxSettings(
+        bucket_pct={"taxable": 40.0, "pretax": 40.0, "roth": 20.0},
+        rates=TaxRates(pretax_effective_pct=pretax_rate, capital_gains_pct=gains),
+        birth_year=1955,
+    )
+    ledger = engine.Buckets(balances.copy(), settings_)
+    rmd = balances[1] / float(rmd_divisor(age)) if age >= rmd_age(1955) else 0.0
+    reference = withdraw(need, balances.T.copy(), "conventional", settings_.rates, rmd)
+    shortfall = ledger.take(need, age)
+    np.testing.assert_allclose(shortfall, reference.shortfall, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(ledger.balances.T, reference.balances, rtol=1e-9, atol=1e-6)
+    assert np.array_equal(shortfall > 0, reference.shortfall > 0)

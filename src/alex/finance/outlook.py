@@ -249,7 +249,10 @@ def _allocations(
     basis: AllocationBasis,
     held: dict[str, float] | None,
     targets: dict[AssetClass, float] | None,
+    levers: list[Lever],
 ) -> list[AllocationOutcome]:
+    # "Hold your target allocation" is already this very simulation.
+    known = {lever.key: lever.success_pct for lever in levers}
     options: list[tuple[AllocationBasis, str, dict[str, float]]] = []
     if held is not None:
         options.append(("as_held", "As held today", held))
@@ -264,7 +267,10 @@ def _allocations(
             mu, sd = projection.expected_return_pct, projection.volatility_pct
         else:
             variant = _variant(inputs, allocation_pct=weights)
-            pct, _ = _outcome(variant, build_market(variant, draws))
+            if option == "targets" and "hold_targets" in known:
+                pct = known["hold_targets"]
+            else:
+                pct, _ = _outcome(variant, build_market(variant, draws))
             mu, sd = project_moments(variant)
         result.append(
             AllocationOutcome(
@@ -308,5 +314,5 @@ def retirement_outlook(
         allocation_basis=basis,
         by_model=_by_model(inputs, projection) if with_models else [],
         levers=levers,
-        allocations=_allocations(inputs, draws, projection, basis, held_pct, targets_pct),
+        allocations=_allocations(inputs, draws, projection, basis, held_pct, targets_pct, levers),
     )

@@ -68,9 +68,12 @@ from alex.finance.return_models import (
 from alex.finance.taxes import (
     BUCKETS,
     PRETAX,
+    ROTH,
+    TAXABLE,
     Bucket,
     TaxRates,
     WithdrawalOrder,
+    keep_per_dollar,
     rmd_age,
     rmd_divisor,
     withdraw,
@@ -570,43 +573,81 @@ class Pot:
 
 
 class Buckets:
-    """Taxable, pre-tax and Roth balances, (paths, 3), withdrawn by `taxes.withdraw`."""
+    """Taxable, pre-tax and Roth balances, rows of a (3, paths) array in `BUCKETS` order.
+
+    The conventional order runs an in-place kernel (the projection's hot loop); it follows
+    `alex.finance.taxes.withdraw` step for step, and a test holds the two equal. The
+    proportional order calls `withdraw` itself."""
 
     def __init__(self, balances: FloatArray, settings: TaxSettings) -> None:
         self.balances = balances
         self.settings = settings
         self.rmd_from = rmd_age(settings.birth_year)
+        self.keep = keep_per_dollar(settings.rates)
 
     def total(self) -> FloatArray:
-        result: FloatArray = self.balances.sum(axis=1)
+        result: FloatArray = self.balances.sum(axis=0)
         return result
 
     def take(self, need: FloatArray, age: int) -> FloatArray:
-        rmd: float | FloatArray = 0.0
+        rmd = None
         if age >= self.rmd_from:
-            rmd = self.balances[:, PRETAX] / float(rmd_divisor(age))
-        result = withdraw(need, self.balances, self.settings.order, self.settings.rates, rmd)
-        self.balances = result.balances
-        return result.shortfall
+            rmd = self.balances[PRETAX] / float(rmd_divisor(age))
+        if self.settings.order != "conventional":
+            result = withdraw(
+                need,
+                self.balances.T,
+                self.settings.order,
+                self.settings.rates,
+                0.0 if rmd is None else rmd,
+            )
+            self.balances = np.ascontiguousarray(result.balances.T)
+            return result.shortfall
+        return self._conventional(need, rmd)
+
+    def _conventional(self, need: FloatArray, rmd: FloatArray | None) -> FloatArray:
+        balances, keep = self.balances, self.keep
+        spend = np.maximum(need, 0.0)
+        saved = np.maximum(-need, 0.0)
+        if rmd is not None:
+            forced = np.minimum(rmd, balances[PRETAX])
+            forced_net = forced * keep[PRETAX]
+            balances[PRETAX] -= forced
+            saved += np.maximum(forced_net - spend, 0.0)
+            remaining = np.maximum(spend - forced_net, 0.0)
+        else:
+            remaining = spend
+        for bucket in (TAXABLE, PRETAX, ROTH):
+            row = balances[bucket]
+            grossed_up = remaining / keep[bucket]
+            covers = grossed_up <= row
+            taken = np.where(covers, grossed_up, row)
+            # Where a bucket covers the rest, the rest is exactly 0 (not n − (n / k)·k).
+            remaining = np.where(covers, 0.0, remaining - row * keep[bucket])
+            row -= taken
+        balances[TAXABLE] += saved
+        np.maximum(balances, 0.0, out=balances)
+        shortfall: FloatArray = np.maximum(remaining, 0.0)
+        return shortfall
 
     def grow(self, growth: FloatArray) -> None:
-        self.balances = self.balances * growth[:, None]
+        self.balances *= growth[None, :]
 
     def deposit(self, amount: FloatArray) -> None:
-        self.balances = self.balances + amount[:, None] * self.settings.shares("contribution")
+        self.balances += self.settings.shares("contribution")[:, None] * amount[None, :]
 
     def copy(self) -> Buckets:
         return Buckets(self.balances.copy(), self.settings)
 
     def subset(self, index: IntArray) -> Buckets:
-        return Buckets(self.balances[index], self.settings)
+        return Buckets(self.balances[:, index], self.settings)
 
 
 def _open_ledger(inputs: RetirementInputs, paths: int) -> Ledger:
     start = np.full(paths, inputs.current_value)
     if inputs.taxes is None:
         return Pot(start)
-    return Buckets(start[:, None] * inputs.taxes.shares("bucket")[None, :], inputs.taxes)
+    return Buckets(inputs.taxes.shares("bucket")[:, None] * start[None, :], inputs.taxes)
 
 
 # ------------------------------------------------------------------------------ kernel
@@ -765,8 +806,27 @@ class _Start:
             self.short.copy(),
         )
 
-    def subset(self, index: IntArray) -> _Start:
-        return _Start(self.wealth[:, index], self.short[:, index], self.ledger.subset(index))
+    def pays(
+        self,
+        inputs: RetirementInputs,
+        market: Market,
+        flows: Flows,
+        target: Target,
+        index: IntArray,
+    ) -> BoolArray:
+        """Which of the paths in `index` pay every year in full at `target` (one per path):
+        the retirement years only, recording nothing else (the search's inner loop)."""
+        start, years = inputs.years_until_retirement, inputs.years
+        market, flows = market.subset(index), flows.subset(index)
+        ledger = self.ledger.subset(index)
+        ok: BoolArray = np.asarray(~self.short[:start, index].any(axis=0), dtype=np.bool_)
+        rule = _Rule(inputs, market, flows, target)
+        ages = inputs.ages()
+        for t in range(start, years):
+            need = rule.draw(t, ledger.total()) + flows.one_offs[t]
+            ok &= ledger.take(np.broadcast_to(need, ok.shape), int(ages[t])) <= 0.0
+            ledger.grow(market.growth[t])
+        return ok
 
 
 def _start(
@@ -843,13 +903,19 @@ class SustainableIncome:
     high: float | None = None
 
 
-# Per path, the highest target is found to this relative precision ($1 at least).
-_CEILING_PRECISION = 1e-4
+# Per path, the highest target is found to this relative precision ($1 at least): $30 on
+# $60,000, finer than any page shows.
+_CEILING_PRECISION = 5e-4
 _MAX_DOUBLINGS = 40
 
 
 def _ceilings(
-    inputs: RetirementInputs, market: Market, flows: Flows, start: _Start, ranks: list[int]
+    inputs: RetirementInputs,
+    market: Market,
+    flows: Flows,
+    start: _Start,
+    ranks: list[int],
+    upper: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per path, a bracket [lo, hi) of the highest target it pays in full, refined only as far
     as the `ranks`-th highest ceilings (1-based) need: a path whose bracket cannot hold one of
@@ -858,13 +924,16 @@ def _ceilings(
     n = market.paths
     lo = np.zeros(n)
     hi = np.full(n, 2.0 * max(inputs.target_income, 1.0))
+    # A known upper bound (the untaxed ceiling) replaces the doubling search where finite.
+    bounded = np.zeros(n, dtype=bool) if upper is None else np.isfinite(upper)
+    if upper is not None:
+        hi[bounded] = np.maximum(upper[bounded], 0.0)
 
     def pays(index: IntArray, target: FloatArray) -> BoolArray:
-        run = start.subset(index).run(inputs, market.subset(index), flows.subset(index), target)
-        return run.success
+        return start.pays(inputs, market, flows, target, index)
 
-    active = np.arange(n)
-    for _ in range(_MAX_DOUBLINGS):
+    active = np.flatnonzero(~bounded)
+    for _ in range(_MAX_DOUBLINGS if active.size else 0):
         ok = pays(active, hi[active])
         active = active[ok]
         if active.size == 0:
@@ -879,7 +948,7 @@ def _ceilings(
         candidates = np.zeros(n, dtype=bool)
         for k in ranks:
             candidates |= (hi > lo_desc[k - 1]) & (lo <= hi_desc[k - 1])
-        wide = hi - lo > np.maximum(1.0, _CEILING_PRECISION * lo)
+        wide = hi - lo > np.maximum(1.0, _CEILING_PRECISION * hi)
         index = np.flatnonzero(candidates & wide & np.isfinite(hi))
         if index.size == 0:
             return lo, hi
@@ -932,10 +1001,15 @@ def sustainable_income(
     ranks = [k]
     if with_range:
         ranks += [min(math.ceil(k + spread), n), max(math.floor(k - spread), 1)]
+    everyone = np.arange(n)
     if _linear(inputs):
         lo = _max_income_per_path(inputs, market, start)
+    elif inputs.withdrawal_rule == "constant_real":
+        # Taxes only ever take money, so the untaxed closed form bounds each path's ceiling.
+        upper = _max_income_per_path(inputs, market, start)
+        lo, _ = _ceilings(inputs, market, flows, start, ranks, upper)
     else:
-        if start.run(inputs, market, flows, _UNBOUNDED_INCOME).success.mean() >= rate:
+        if start.pays(inputs, market, flows, _UNBOUNDED_INCOME, everyone).mean() >= rate:
             return SustainableIncome(None, 100.0)
         lo, _ = _ceilings(inputs, market, flows, start, ranks)
     at = np.sort(np.maximum(lo, 0.0))[::-1]
@@ -944,7 +1018,7 @@ def sustainable_income(
     income = math.floor(float(at[k - 1]) * 100.0) / 100.0
 
     def success_at(x: float) -> float:
-        return float(start.run(inputs, market, flows, x).success.mean())
+        return float(start.pays(inputs, market, flows, x, everyone).mean())
 
     paid = success_at(income)
     if paid < rate:
