@@ -560,7 +560,7 @@ class Pot:
         return shortfall
 
     def grow(self, growth: FloatArray) -> None:
-        self.balance = self.balance * growth
+        self.balance *= growth
 
     def deposit(self, amount: FloatArray) -> None:
         self.balance = self.balance + amount
@@ -660,7 +660,8 @@ class Paths:
     income_real: FloatArray
     """(retirement years, paths) spending paid (portfolio draw plus income), today's money."""
     planned_real: FloatArray
-    """(retirement years, paths) spending the plan aimed at, today's money."""
+    """(retirement years, paths) spending the plan aimed at, today's money (variable rules
+    only; empty for constant spending, which is paid in full or fails)."""
     short: BoolArray
     """(years, paths) True when that year's need could not be paid in full."""
     success: BoolArray
@@ -767,7 +768,9 @@ def _decumulate(
     ages = inputs.ages()
     rule = _Rule(inputs, market, flows, target)
     spent = np.empty((years - start, paths))
-    planned = np.empty((years - start, paths))
+    # What the plan aimed at only matters where spending can fall short of it by rule.
+    variable = inputs.withdrawal_rule != "constant_real"
+    planned = np.empty((years - start, paths) if variable else (0, paths))
     for k, t in enumerate(range(start, years)):
         current = ledger.total()
         wealth[t] = current
@@ -778,7 +781,8 @@ def _decumulate(
         cpi = market.cpi[t]
         # Spending reached: what the draw paid (shortfalls come out of it) plus income.
         spent[k] = (np.maximum(draw - shortfall, 0.0) + flows.income[t]) / cpi
-        planned[k] = np.maximum(rule.planned(t), 0.0) / cpi
+        if variable:
+            planned[k] = np.maximum(rule.planned(t), 0.0) / cpi
         ledger.grow(market.growth[t])
     wealth[years] = ledger.total()
     success = np.asarray(~short.any(axis=0), dtype=np.bool_)
@@ -812,14 +816,20 @@ class _Start:
         market: Market,
         flows: Flows,
         target: Target,
-        index: IntArray,
+        index: IntArray | None = None,
     ) -> BoolArray:
-        """Which of the paths in `index` pay every year in full at `target` (one per path):
-        the retirement years only, recording nothing else (the search's inner loop)."""
+        """Which of the paths in `index` (default: all) pay every year in full at `target`
+        (one per path): the retirement years only, recording nothing else (the search's inner
+        loop)."""
         start, years = inputs.years_until_retirement, inputs.years
-        market, flows = market.subset(index), flows.subset(index)
-        ledger = self.ledger.subset(index)
-        ok: BoolArray = np.asarray(~self.short[:start, index].any(axis=0), dtype=np.bool_)
+        if index is None:
+            ledger = self.ledger.copy()
+            short = self.short[:start]
+        else:
+            market, flows = market.subset(index), flows.subset(index)
+            ledger = self.ledger.subset(index)
+            short = self.short[:start, index]
+        ok: BoolArray = np.asarray(~short.any(axis=0), dtype=np.bool_)
         rule = _Rule(inputs, market, flows, target)
         ages = inputs.ages()
         for t in range(start, years):
@@ -1001,7 +1011,6 @@ def sustainable_income(
     ranks = [k]
     if with_range:
         ranks += [min(math.ceil(k + spread), n), max(math.floor(k - spread), 1)]
-    everyone = np.arange(n)
     if _linear(inputs):
         lo = _max_income_per_path(inputs, market, start)
     elif inputs.withdrawal_rule == "constant_real":
@@ -1009,7 +1018,7 @@ def sustainable_income(
         upper = _max_income_per_path(inputs, market, start)
         lo, _ = _ceilings(inputs, market, flows, start, ranks, upper)
     else:
-        if start.pays(inputs, market, flows, _UNBOUNDED_INCOME, everyone).mean() >= rate:
+        if start.pays(inputs, market, flows, _UNBOUNDED_INCOME).mean() >= rate:
             return SustainableIncome(None, 100.0)
         lo, _ = _ceilings(inputs, market, flows, start, ranks)
     at = np.sort(np.maximum(lo, 0.0))[::-1]
@@ -1018,7 +1027,7 @@ def sustainable_income(
     income = math.floor(float(at[k - 1]) * 100.0) / 100.0
 
     def success_at(x: float) -> float:
-        return float(start.pays(inputs, market, flows, x, everyone).mean())
+        return float(start.pays(inputs, market, flows, x).mean())
 
     paid = success_at(income)
     if paid < rate:
@@ -1093,12 +1102,14 @@ def _spending_cut(inputs: RetirementInputs, paths: Paths) -> SpendingCut | None:
     """Variable rules only: constant spending is either paid in full or the plan fails."""
     if inputs.withdrawal_rule == "constant_real" or paths.planned_real.size == 0:
         return None
-    ratio = np.divide(
-        paths.income_real,
-        paths.planned_real,
-        out=np.ones_like(paths.income_real),
-        where=paths.planned_real > 0,
-    )
+    # A plan of a few cents over income can overflow the ratio: that is no cut (clipped to 0).
+    with np.errstate(over="ignore"):
+        ratio = np.divide(
+            paths.income_real,
+            paths.planned_real,
+            out=np.ones_like(paths.income_real),
+            where=paths.planned_real > 0,
+        )
     worst = np.clip(1.0 - ratio.min(axis=0), 0.0, 1.0)
     return SpendingCut(
         median_pct=round_pct(100.0 * float(np.median(worst))),
