@@ -536,7 +536,8 @@ export interface paths {
         /**
          * Job Report Markdown
          * @description The analysis as a Markdown file to download: its summary, written report, retirement
-         *     projection (with the what-if scenarios) and data-quality notes.
+         *     projection (with the ranked levers, success by return model, as held against at the
+         *     targets, and the what-if scenarios) and data-quality notes.
          */
         get: operations["job_report_markdown_api_jobs__job_id__report_md_get"];
         put?: never;
@@ -2800,7 +2801,9 @@ export interface components {
         /**
          * RetirementPayload
          * @description The retirement specialist's section: its explanation, the engine's projection of the
-         *     base case exactly as computed, its figures and the what-if scenarios.
+         *     base case exactly as computed, its figures, the outlook around it (the same plan under
+         *     every return model, as held against at the targets, the ranked levers: exactly what
+         *     `alex plan` and POST /api/retirement/projection show) and the what-if scenarios.
          */
         RetirementPayload: {
             /**
@@ -2810,6 +2813,21 @@ export interface components {
             markdown: string;
             projection: components["schemas"]["RetirementProjection"] | null;
             summary: components["schemas"]["RetirementSummary"];
+            /**
+             * By Model
+             * @description Success of the same plan under every return model; empty for analyses stored before 2026-12.
+             */
+            by_model: components["schemas"]["ModelOutcome"][];
+            /**
+             * Allocations
+             * @description The plan as held and at the target allocation; empty for analyses stored before 2026-12.
+             */
+            allocations: components["schemas"]["AllocationOutcome"][];
+            /**
+             * Levers
+             * @description One change each, on the plan's own market paths, the largest gain in success first; empty for analyses stored before 2026-12.
+             */
+            levers: components["schemas"]["Lever"][];
             /** Scenarios */
             scenarios: components["schemas"]["RetirementScenario"][];
             grounding: components["schemas"]["GroundingResult"] | null;
@@ -2951,7 +2969,8 @@ export interface components {
         };
         /**
          * RetirementScenario
-         * @description A what-if: the same simulation with retirement moved or more saved.
+         * @description A what-if: the same simulation with retirement moved, more saved, less spent or Social
+         *     Security claimed at another age.
          */
         RetirementScenario: {
             /** Name */
@@ -3002,10 +3021,33 @@ export interface components {
             volatility_pct: number | null;
             /** Inflation Pct */
             inflation_pct: number | null;
-            /** Paths */
+            /**
+             * Paths
+             * @description Paths simulated (start years for the historical model).
+             */
             paths: number | null;
             /** Seed */
             seed: number | null;
+            /**
+             * Return Model
+             * @description How returns were drawn; null before the return models.
+             */
+            return_model: ("normal" | "student_t" | "historical" | "bootstrap") | null;
+            /**
+             * Sustainable Income Range
+             * @description 95 % sampling interval of sustainable_income.
+             */
+            sustainable_income_range: [
+                number,
+                number
+            ] | null;
+            /**
+             * P10 Wealth At Planning Age Real
+             * @description 10th-percentile wealth at the planning age, in today's money.
+             */
+            p10_wealth_at_planning_age_real: number | null;
+            /** @description Deepest yearly cut below the planned spending (variable withdrawal rules). */
+            worst_spending_cut: components["schemas"]["SpendingCut"] | null;
             /** Notes */
             notes: string[];
             /** Label */
@@ -3020,6 +3062,16 @@ export interface components {
              * @default 0
              */
             extra_annual_contribution: number;
+            /**
+             * Spend Less Per Year
+             * @default 0
+             */
+            spend_less_per_year: number;
+            /**
+             * Claim Social Security At
+             * @description Age every Social Security benefit is claimed at; null: as planned.
+             */
+            claim_social_security_at: number | null;
             /**
              * Success Change Pp
              * @description Change in success_pct from the base case, in points.
@@ -3079,10 +3131,33 @@ export interface components {
             volatility_pct: number | null;
             /** Inflation Pct */
             inflation_pct: number | null;
-            /** Paths */
+            /**
+             * Paths
+             * @description Paths simulated (start years for the historical model).
+             */
             paths: number | null;
             /** Seed */
             seed: number | null;
+            /**
+             * Return Model
+             * @description How returns were drawn; null before the return models.
+             */
+            return_model: ("normal" | "student_t" | "historical" | "bootstrap") | null;
+            /**
+             * Sustainable Income Range
+             * @description 95 % sampling interval of sustainable_income.
+             */
+            sustainable_income_range: [
+                number,
+                number
+            ] | null;
+            /**
+             * P10 Wealth At Planning Age Real
+             * @description 10th-percentile wealth at the planning age, in today's money.
+             */
+            p10_wealth_at_planning_age_real: number | null;
+            /** @description Deepest yearly cut below the planned spending (variable withdrawal rules). */
+            worst_spending_cut: components["schemas"]["SpendingCut"] | null;
             /** Notes */
             notes: string[];
         };

@@ -9,8 +9,10 @@ the web app's types are generated from it (frontend/lib/api-types.ts).
 Jobs stored before these models keep loading: each model reads the older spellings of its keys
 (`_legacy_*` below; the shapes the web app's old reader accepted, and what git history shows the
 agents wrote — before the price refresh the data-quality block had no stale prices, unvalued
-holdings or coverage statement, and the headline had neither). A chart that cannot be read is
-left out, as the old reader did, instead of failing the whole job."""
+holdings or coverage statement, and the headline had neither; before the retirement outlook the
+retirement section had no success by return model, allocations or levers). A chart, a model's
+outcome, an allocation or a lever that cannot be read is left out, as the old reader did with
+charts, instead of failing the whole job."""
 
 from __future__ import annotations
 
@@ -33,8 +35,9 @@ from pydantic import (
 
 from alex.finance.changes import AnalysisInputsRecord
 from alex.finance.charts import ChartSpec
-from alex.finance.retirement import RetirementProjection
-from alex.schemas import AgentUsage, AssetClass, JobStatus, JobType
+from alex.finance.outlook import AllocationOutcome, Lever, ModelOutcome
+from alex.finance.retirement import RetirementProjection, SpendingCut
+from alex.schemas import AgentUsage, AssetClass, JobStatus, JobType, ReturnModel
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +229,24 @@ class RetirementSummary(_Payload):
     expected_return_pct: float | None = None
     volatility_pct: float | None = None
     inflation_pct: float | None = None
-    paths: int | None = None
+    paths: int | None = Field(
+        default=None, description="Paths simulated (start years for the historical model)."
+    )
     seed: int | None = None
+    return_model: ReturnModel | None = Field(
+        default=None, description="How returns were drawn; null before the return models."
+    )
+    sustainable_income_range: tuple[float, float] | None = Field(
+        default=None, description="95 % sampling interval of sustainable_income."
+    )
+    p10_wealth_at_planning_age_real: float | None = Field(
+        default=None,
+        description="10th-percentile wealth at the planning age, in today's money.",
+    )
+    worst_spending_cut: SpendingCut | None = Field(
+        default=None,
+        description="Deepest yearly cut below the planned spending (variable withdrawal rules).",
+    )
     notes: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -255,8 +274,12 @@ class RetirementSummary(_Payload):
             expected_return_pct=p.expected_return_pct,
             volatility_pct=p.volatility_pct,
             inflation_pct=p.inputs.inflation_pct,
-            paths=p.inputs.paths,
+            paths=p.paths or p.inputs.paths,
             seed=p.inputs.seed,
+            return_model=p.inputs.return_model,
+            sustainable_income_range=p.sustainable_income_range,
+            p10_wealth_at_planning_age_real=p.p10_wealth_at_planning_age_real,
+            worst_spending_cut=p.worst_spending_cut,
             notes=list(p.notes),
         )
 
@@ -278,11 +301,17 @@ class RetirementSummary(_Payload):
 
 
 class RetirementScenario(RetirementSummary):
-    """A what-if: the same simulation with retirement moved or more saved."""
+    """A what-if: the same simulation with retirement moved, more saved, less spent or Social
+    Security claimed at another age."""
 
     label: str
     retire_years_later: int = 0
     extra_annual_contribution: float = 0.0
+    spend_less_per_year: float = 0.0
+    claim_social_security_at: int | None = Field(
+        default=None,
+        description="Age every Social Security benefit is claimed at; null: as planned.",
+    )
     success_change_pp: float | None = Field(
         default=None, description="Change in success_pct from the base case, in points."
     )
@@ -301,14 +330,55 @@ class RetirementScenario(RetirementSummary):
 
 class RetirementPayload(_Payload):
     """The retirement specialist's section: its explanation, the engine's projection of the
-    base case exactly as computed, its figures and the what-if scenarios."""
+    base case exactly as computed, its figures, the outlook around it (the same plan under
+    every return model, as held against at the targets, the ranked levers: exactly what
+    `alex plan` and POST /api/retirement/projection show) and the what-if scenarios."""
 
     markdown: str = ""
     projection: RetirementProjection | None = None
     summary: RetirementSummary
+    by_model: list[ModelOutcome] = Field(
+        default_factory=list,
+        description="Success of the same plan under every return model; empty for analyses "
+        "stored before 2026-12.",
+    )
+    allocations: list[AllocationOutcome] = Field(
+        default_factory=list,
+        description="The plan as held and at the target allocation; empty for analyses stored "
+        "before 2026-12.",
+    )
+    levers: list[Lever] = Field(
+        default_factory=list,
+        description="One change each, on the plan's own market paths, the largest gain in "
+        "success first; empty for analyses stored before 2026-12.",
+    )
     scenarios: list[RetirementScenario] = Field(default_factory=list)
     grounding: GroundingResult | None = None
     model: str | None = None
+
+    @field_validator("by_model", "allocations", "levers", mode="wrap")
+    @classmethod
+    def _readable_items(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        # Written by the finance engine's models: an entry a later version of them can no
+        # longer read is left out (with a warning), not the whole retirement section.
+        if not isinstance(value, list):
+            return handler(value)
+        kept = []
+        for index, item in enumerate(value):
+            try:
+                kept.extend(handler([item]))
+            except ValidationError as exc:
+                if isinstance(info.context, dict) and info.context.get("writing"):
+                    raise
+                logger.warning(
+                    "stored retirement %s[%d] left out: %s",
+                    info.field_name,
+                    index,
+                    exc.errors()[0]["msg"],
+                )
+        return kept
 
     @model_validator(mode="before")
     @classmethod

@@ -198,9 +198,12 @@ async def test_full_analysis_through_the_wire(
     assert {"get_portfolio_overview", "run_scenario", "get_analysis_results"} <= tool_names
     scenario = next(t for sent in requests for t in sent["tools"] if t["name"] == "run_scenario")
     assert scenario["parameters"]["properties"]["retire_years_later"]["type"] == "integer"
+    # Strict schemas list every parameter; the optional ones are nullable.
     assert set(scenario["parameters"]["required"]) == {
         "retire_years_later",
         "extra_annual_contribution",
+        "spend_less_per_year",
+        "claim_social_security_at",
     }
     assert any(sent["structured"] for sent in requests)  # the tagger and the charter
 

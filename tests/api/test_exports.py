@@ -84,6 +84,125 @@ def test_the_owner_downloads_the_analysis_as_one_markdown_file(
     assert f"all {grounding['checked']} figures in the narrative match" in text
 
 
+# The demo's outlook as an analysis now stores it next to the projection.
+OUTLOOK: dict[str, Any] = {
+    "by_model": [
+        {
+            "model": "normal",
+            "label": "Normal (parametric)",
+            "success_pct": 50.43,
+            "standard_error_pct": 0.5,
+            "paths": 10000,
+            "median_wealth_at_planning_age_real": 27170.82,
+        },
+        {
+            "model": "historical",
+            "label": "Historical since 1871",
+            "success_pct": 100.0,
+            "standard_error_pct": 0.0,
+            "paths": 100,
+            "median_wealth_at_planning_age_real": 4372328.47,
+        },
+        {
+            "model": "bootstrap",
+            "label": "Bootstrap of history",
+            "success_pct": None,
+            "note": "History since 1871 holds too few 80-year windows.",
+        },
+    ],
+    "levers": [
+        {
+            "key": "save_more",
+            "label": "Save $6,000 more a year",
+            "success_pct": 58.63,
+            "change_pp": 8.2,
+            "p10_wealth_at_planning_age_real": 1250.0,
+            "p10_wealth_change": 1250.0,
+        },
+        {
+            "key": "hold_targets",
+            "label": "Hold your target allocation",
+            "success_pct": 48.22,
+            "change_pp": -2.21,
+            "p10_wealth_at_planning_age_real": 0.0,
+            "p10_wealth_change": 0.0,
+        },
+    ],
+    "allocations": [
+        {
+            "basis": "as_held",
+            "label": "As held today",
+            "weights_pct": {"equity": 80.14, "fixed_income": 10.93},
+            "success_pct": 50.43,
+            "expected_return_pct": 7.88,
+            "volatility_pct": 14.99,
+            "selected": True,
+        },
+        {
+            "basis": "targets",
+            "label": "At your target allocation",
+            "weights_pct": {"equity": 70.0, "fixed_income": 20.0},
+            "success_pct": 48.22,
+            "expected_return_pct": 7.52,
+            "volatility_pct": 13.43,
+            "selected": False,
+        },
+    ],
+}
+
+
+def test_the_export_has_the_levers_ranked_and_success_by_model(
+    client: TestClient, alice: Headers, seeded: Engine, recorded: dict[str, Any]
+) -> None:
+    retirement = recorded["retirement_payload"]
+    summary = {
+        **retirement["summary"],
+        "return_model": "normal",
+        "sustainable_income_range": [36463.0, 37956.0],
+        "p10_wealth_at_planning_age_real": 0.0,
+    }
+    stored = {**recorded, "retirement_payload": {**retirement, **OUTLOOK, "summary": summary}}
+    job_id = _store_job(seeded, "user_alice", stored)
+
+    text = client.get(f"/api/jobs/{job_id}/report.md", headers=alice).text
+
+    headings = re.findall(r"^### (.*)$", text, flags=re.M)
+    levers = headings.index("What moves the odds most")
+    assert headings[levers : levers + 3] == [
+        "What moves the odds most",
+        "Success by return model",
+        "As held or at your targets",
+    ]
+    assert headings.index("As held or at your targets") < headings.index("What-if scenarios")
+    # Ranked as stored: the largest gain first, a lever that lowers the odds signed.
+    first = "| 1 | Save $6,000 more a year | 58.6% | +8.2 pts | $1,250 |"
+    second = "| 2 | Hold your target allocation | 48.2% | \u22122.2 pts | $0 |"
+    assert first in text and second in text and text.index(first) < text.index(second)
+    assert "| Normal (parametric) (this projection) | 50.4% (± 0.5 pts) | 10,000 |" in text
+    assert "| Historical since 1871 | 100.0% | 100 |" in text
+    assert (
+        "| Bootstrap of history | n/a | History since 1871 holds too few 80-year windows. |" in text
+    )
+    assert "| As held today (this projection) | 50.4% | 7.9% | 15.0% |" in text
+    assert "| At your target allocation | 48.2% | 7.5% | 13.4% |" in text
+    assert "| Sustainable income, sampling range | $36,463 to $37,956 |" in text
+    assert "| 10th-percentile wealth at planning age | $0 |" in text
+    section = text[text.index("\n## Retirement\n") :]
+    rows = re.findall(r"^\| (.+?) \|", section, flags=re.M)
+    assert rows.index("Sustainable income") + 1 == rows.index("Sustainable income, sampling range")
+
+
+def test_an_export_of_an_analysis_before_the_outlook_has_no_empty_tables(
+    client: TestClient, alice: Headers, seeded: Engine, recorded: dict[str, Any]
+) -> None:
+    text = client.get(
+        f"/api/jobs/{_store_job(seeded, 'user_alice', recorded)}/report.md", headers=alice
+    ).text
+    for heading in ("What moves the odds most", "Success by return model", "As held or at"):
+        assert heading not in text
+    assert "sampling range" not in text and "10th-percentile" not in text
+
+
 def test_nobody_else_can_download_it(
     client: TestClient,
     alice: Headers,

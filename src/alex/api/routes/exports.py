@@ -97,11 +97,88 @@ def _projection_rows(s: RetirementSummary) -> list[tuple[str, str]]:
         ("Sustainable income", s.sustainable_income, _a_year),
         ("Median wealth at retirement", s.median_wealth_at_retirement_real, fmt.money),
         ("Median wealth at planning age", s.median_wealth_at_planning_age_real, fmt.money),
+        ("10th-percentile wealth at planning age", s.p10_wealth_at_planning_age_real, fmt.money),
         ("Paths where the money runs out", s.depletion_pct_of_paths, fmt.pct),
         ("Simulated market paths", s.paths, fmt.number),
     ]
     rows += [(name, show(value)) for name, value, show in optional if value is not None]
+    if s.sustainable_income_range is not None:
+        low, high = s.sustainable_income_range
+        # Right under the sustainable income itself.
+        at = next((i + 1 for i, row in enumerate(rows) if row[0] == "Sustainable income"), None)
+        row = ("Sustainable income, sampling range", f"{fmt.money(low)} to {fmt.money(high)}")
+        rows.insert(at if at is not None else len(rows), row)
+    if s.worst_spending_cut is not None:
+        cut = s.worst_spending_cut
+        rows.append(
+            (
+                "Worst-year spending cut",
+                f"median {fmt.pct(cut.median_pct)}; 1 path in 10 at least {fmt.pct(cut.p90_pct)}",
+            )
+        )
     return rows
+
+
+def _by_model(retirement: RetirementPayload) -> list[str]:
+    if not retirement.by_model:
+        return []
+    chosen = retirement.summary.return_model
+    out = [
+        "### Success by return model",
+        "",
+        "The same plan under each way of drawing market returns.",
+        "",
+        "| Return model | Success | Paths |",
+        "| --- | ---: | ---: |",
+    ]
+    for m in retirement.by_model:
+        name = _cell(m.label) + (" (this projection)" if m.model == chosen else "")
+        if m.success_pct is None:
+            out.append(f"| {name} | n/a | {_cell(m.note)} |")
+            continue
+        success = fmt.pct(m.success_pct)
+        if m.standard_error_pct:
+            success += f" (± {fmt.pts(m.standard_error_pct, signed=False)})"
+        out.append(f"| {name} | {success} | {fmt.number(m.paths)} |")
+    return [*out, ""]
+
+
+def _allocations(retirement: RetirementPayload) -> list[str]:
+    if not retirement.allocations:
+        return []
+    out = [
+        "### As held or at your targets",
+        "",
+        "| Allocation | Success | Expected return | Volatility |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for a in retirement.allocations:
+        name = _cell(a.label) + (" (this projection)" if a.selected else "")
+        out.append(
+            f"| {name} | {fmt.pct(a.success_pct)} | {fmt.pct(a.expected_return_pct)} | "
+            f"{fmt.pct(a.volatility_pct)} |"
+        )
+    return [*out, ""]
+
+
+def _levers(retirement: RetirementPayload) -> list[str]:
+    if not retirement.levers:
+        return []
+    out = [
+        "### What moves the odds most",
+        "",
+        "Each lever changes one thing and runs on the plan's own market paths; ranked by the "
+        "change in success.",
+        "",
+        "| # | Lever | Success | Change | 10th-percentile ending wealth |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for i, lever in enumerate(retirement.levers, 1):
+        out.append(
+            f"| {i} | {_cell(lever.label)} | {fmt.pct(lever.success_pct)} | "
+            f"{fmt.pts(lever.change_pp)} | {fmt.money(lever.p10_wealth_at_planning_age_real)} |"
+        )
+    return [*out, ""]
 
 
 def _retirement(retirement: RetirementPayload | None) -> list[str]:
@@ -114,6 +191,9 @@ def _retirement(retirement: RetirementPayload | None) -> list[str]:
     out.append("")
     if s.success_definition:
         out += [f"_{s.success_definition.strip()}_", ""]
+    out += _levers(retirement)
+    out += _by_model(retirement)
+    out += _allocations(retirement)
     if retirement.scenarios:
         rows = [("Your current plan", s), *((_cell(sc.label), sc) for sc in retirement.scenarios)]
         out += ["### What-if scenarios", "", "| Scenario | Success | Sustainable income |"]
@@ -213,7 +293,8 @@ def report_filename(job: JobRead) -> str:
 )
 async def job_report_markdown(job: OwnedJob) -> Response:
     """The analysis as a Markdown file to download: its summary, written report, retirement
-    projection (with the what-if scenarios) and data-quality notes."""
+    projection (with the ranked levers, success by return model, as held against at the
+    targets, and the what-if scenarios) and data-quality notes."""
     # async: the dependency loaded the job; the rest is formatting.
     read = JobRead.model_validate(job)
     return Response(
