@@ -2646,27 +2646,27 @@ export interface components {
              * @default {
              *       "returns": {
              *         "cash": {
-             *           "basis": "US Treasury bills 1926–2023 averaged about 3.3 %, roughly inflation + 0.5 %.",
-             *           "expected_return_pct": 3,
-             *           "volatility_pct": 1
+             *           "basis": "Calibrated: the history's bill proxy (last January's 10-year yield less 1.5 pp) 1871–2022 returned 3.0 % a year (volatility 2.3 %); US Treasury bills 1926–2023 averaged about 3.3 %.",
+             *           "expected_return_pct": 2.9716,
+             *           "volatility_pct": 2.2629
              *         },
              *         "commodities": {
-             *           "basis": "Broad commodities and gold have earned roughly inflation plus a little over the long run, with high volatility.",
+             *           "basis": "Documented assumption, not calibrated: the shipped history has no commodity record (the historical models replay inflation for it, which understates the volatility). Broad commodities and gold have earned roughly inflation plus a little over the long run, with high volatility.",
              *           "expected_return_pct": 5,
              *           "volatility_pct": 20
              *         },
              *         "equity": {
-             *           "basis": "US stocks 1871–2022 averaged 10.5 % (volatility 17.7 %); trimmed 2 pp for survivorship and high starting valuations, in line with world-equity history.",
-             *           "expected_return_pct": 8.5,
-             *           "volatility_pct": 17
+             *           "basis": "Calibrated: US stocks 1871–2022 averaged 10.7 % a year (volatility 18.0 %); the mean is trimmed 2 pp for the survivorship of the US market and today's high valuations, in line with world-equity history.",
+             *           "expected_return_pct": 8.6641,
+             *           "volatility_pct": 18.0315
              *         },
              *         "fixed_income": {
-             *           "basis": "10-year US Treasuries 1871–2022 returned 4.6 % (volatility 6.0 %); investment-grade yields today are about 4–5 %.",
-             *           "expected_return_pct": 4.5,
-             *           "volatility_pct": 6
+             *           "basis": "Calibrated: 10-year US Treasuries 1871–2022 returned 4.6 % a year (volatility 6.0 %); investment-grade yields today are about 4–5 %.",
+             *           "expected_return_pct": 4.6372,
+             *           "volatility_pct": 5.9508
              *         },
              *         "real_estate": {
-             *           "basis": "Listed REITs since 1972 returned about 9–10 % a year with equity-like volatility; trimmed like equities.",
+             *           "basis": "Documented assumption, not calibrated: the shipped history has no long real-estate record (the historical models replay stocks for it). Listed REITs since 1972 returned about 9–10 % a year with equity-like volatility; trimmed like equities.",
              *           "expected_return_pct": 7.5,
              *           "volatility_pct": 19
              *         }
@@ -2674,17 +2674,17 @@ export interface components {
              *       "correlation": [
              *         [
              *           1,
-             *           0.1,
+             *           0.079525,
              *           0.65,
              *           0.3,
-             *           0
+             *           0.039644
              *         ],
              *         [
-             *           0.1,
+             *           0.079525,
              *           1,
              *           0.25,
              *           -0.05,
-             *           0.25
+             *           0.542272
              *         ],
              *         [
              *           0.65,
@@ -2701,8 +2701,8 @@ export interface components {
              *           0.05
              *         ],
              *         [
-             *           0,
-             *           0.25,
+             *           0.039644,
+             *           0.542272,
              *           0,
              *           0.05,
              *           1
