@@ -6,6 +6,7 @@ import { Downloads } from "@/components/analysis/Downloads";
 import { CitedReport } from "@/components/analysis/References";
 import { Section } from "@/components/analysis/Section";
 import { ModelCosts } from "@/components/analysis/ModelCosts";
+import { WhatIfPanel } from "@/components/retirement/WhatIfPanel";
 import { WhatChanged } from "@/components/analysis/WhatChanged";
 import { Layout, PageHeader } from "@/components/Layout";
 import { Markdown } from "@/components/Markdown";
@@ -347,6 +348,7 @@ function ReportBody({ job }: { job: Job }) {
                   </div>
                 </Card>
               )}
+              <WhatIfPanel />
               <div className="grid gap-6 lg:grid-cols-[1fr_320px]">
                 {retirement.markdown ? (
                   <Card title="Retirement specialist's notes">
@@ -367,9 +369,12 @@ function ReportBody({ job }: { job: Job }) {
               </div>
             </div>
           ) : (
-            <EmptyState title="No retirement projection">
-              The Retirement agent did not produce a projection for this run.
-            </EmptyState>
+            <div className="space-y-6">
+              <EmptyState title="No retirement projection">
+                The Retirement agent did not produce a projection for this run.
+              </EmptyState>
+              <WhatIfPanel />
+            </div>
           )}
         </Section>
         <Section id="quality" active={tab} title="Data quality">
