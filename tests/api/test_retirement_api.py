@@ -118,3 +118,14 @@ def test_bad_input_is_a_422_naming_the_field(
     )
     anonymous = client.post("/api/retirement/projection", json={})
     assert anonymous.status_code == 401
+
+
+def test_a_check_across_fields_names_its_field(client: TestClient, alice: Headers) -> None:
+    _portfolio(client, alice)
+    response = client.post(
+        "/api/retirement/projection", json={"plan": {"planning_age": 60}}, headers=alice
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"][0]["loc"] == ["body", "planning_age"]
+    assert "Value error" not in response.text

@@ -3,6 +3,7 @@ in one call, and the retirement projection mapped from the user's profile."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from pydantic import BaseModel, ValidationError
@@ -239,13 +240,27 @@ def retirement_inputs_for(
     try:
         inputs = RetirementInputs.model_validate({**base, **overrides})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
+        message, field = _scenario_error(exc)
         raise ValidationFailedError(
-            f"Invalid retirement scenario: {first['msg']}" + (f" ({field})" if field else ""),
+            f"Invalid retirement scenario: {message}" + (f" ({field})" if field else ""),
             field=field,
         ) from exc
     return inputs, notes
+
+
+def _scenario_error(exc: ValidationError) -> tuple[str, str | None]:
+    """The first error's message and the field it is about. Checks across fields (the
+    model's own validator) have no location, but their messages start with the field."""
+    first = exc.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    field = ".".join(str(part) for part in first["loc"]) or None
+    if field is None:
+        lead = re.match(r"[a-z_]+", message)
+        if message.startswith("one-off"):
+            field = "one_offs"
+        elif lead and lead.group(0) in RetirementInputs.model_fields:
+            field = lead.group(0)
+    return message, field
 
 
 def _with_notes(projection: RetirementProjection, notes: list[str]) -> RetirementProjection:

@@ -1169,7 +1169,9 @@ def _model_note(inputs: RetirementInputs, market: Market) -> str:
         last = int(market.start_years[-1]) if market.start_years is not None else first
         return (
             f"Historical sequences: every {inputs.years}-year window of US returns and "
-            f"inflation starting {first}–{last} ({market.paths} start years), as they happened."
+            f"inflation starting {first}–{last} ({market.paths} start years), as they happened. "
+            "The windows overlap, so they are not independent draws: the ± figure treats them "
+            "as if they were and understates the uncertainty."
         )
     if inputs.return_model == "bootstrap":
         return (

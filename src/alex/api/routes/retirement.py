@@ -1,6 +1,6 @@
 """Live what-if: the retirement projection for the caller's portfolio with any of the stored
 profile's figures and retirement plan overridden, recomputed on request. Nothing is stored
-here; saving a plan is `PATCH /api/user` with `retirement_plan`."""
+here; saving a plan is `PUT /api/user` with `retirement_plan`."""
 
 from __future__ import annotations
 
