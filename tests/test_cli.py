@@ -148,3 +148,33 @@ def test_costs_sum_the_recorded_usage_per_agent(engine: Engine) -> None:
     assert lines[4].split() == ["all", "3", "1,700", "170", "unknown"]
     assert "No model usage recorded for user someone-else" in nobody.output
     assert "since 2999-01-01" in later.output
+
+
+def test_plan_takes_retirement_flags_and_prints_models_and_levers(engine: Engine) -> None:
+    assert runner.invoke(app, ["db", "reset", "--demo", "--yes"]).exit_code == 0
+    command = ["plan", "--user", "demo", "--paths", "2000"]
+    result = runner.invoke(
+        app, [*command, "--model", "historical", "--social-security", "24000@67"]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Success by return model (same plan)" in out
+    for label in ("Normal (parametric)", "Fat tails (Student-t)", "Historical since 1871"):
+        assert label in out
+    assert "Historical since 1871" in out.split("<- this projection")[0].splitlines()[-1]
+    levers = out.split("Levers, ranked (same market paths as the plan)\n")[1].splitlines()
+    assert levers[0].startswith("  1. ")
+    assert any(
+        "Claim Social Security at 70 ($29,760 a year instead of $24,000)" in line for line in levers
+    )
+    # The stored plan is untouched by flags: without them there is no Social Security lever.
+    plain = runner.invoke(app, command)
+    assert plain.exit_code == 0, plain.output
+    assert "Claim Social Security" not in plain.output
+
+    bad = runner.invoke(app, [*command, "--social-security", "lots"])
+    assert bad.exit_code == 2
+    assert "AMOUNT@AGE" in bad.output
+    unknown = runner.invoke(app, [*command, "--model", "astrology"])
+    assert unknown.exit_code == 2
+    assert "return_model" in unknown.output
