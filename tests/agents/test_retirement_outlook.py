@@ -337,7 +337,8 @@ async def test_claiming_age_needs_social_security_in_the_plan_and_scenarios_are_
         claim_social_security_at=70,
     )
     assert answer == {
-        "error": "the retirement plan has no Social Security benefit to claim at another age"
+        "error": "the retirement plan has no Social Security benefit that can still be claimed "
+        "at that age (none, already being paid, or the age is past)"
     }
     for years in range(retirement.MAX_SCENARIOS):
         ran = await _call(

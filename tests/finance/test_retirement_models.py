@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from alex.finance import retirement as engine
 from alex.finance.assumptions import DEFAULT_ASSUMPTIONS, MarketAssumptions, ReturnAssumption
-from alex.finance.income import IncomeStream, OneOff, claim_at, social_security_factor
+from alex.finance.income import (
+    IncomeStream,
+    OneOff,
+    SpendingPath,
+    claim_at,
+    social_security_factor,
+)
 from alex.finance.outlook import retirement_outlook
 from alex.finance.retirement import (
     Market,
@@ -195,6 +201,32 @@ def test_guardrails_skip_the_inflation_raise_after_a_losing_year() -> None:
     paid = _paid(_guardrails(30), _one_path([0.9, 1.2] + [1.0] * 28, inflation=0.10))
     assert paid[1] == pytest.approx(50_000.0)
     assert paid[2] == pytest.approx(55_000.0)
+
+
+def test_guardrails_let_a_later_income_stream_lower_the_draw_not_raise_spending() -> None:
+    """Retire at 62 on $60k with $24k of Social Security from 67, flat markets: at 67 the
+    portfolio's draw falls to $36k (3 % of $1.2M, below the lower band of 3.2 %), so the
+    prosperity rule raises it once by 10 %: spending $63,600, not $60k + $24k."""
+    social_security = IncomeStream(
+        kind="social_security", start_age=67, annual_amount=24_000.0, indexed=True
+    )
+    inputs = _guardrails(30, current_age=62, planning_age=92, target_income=60_000.0)
+    inputs = inputs.model_copy(
+        update={
+            "portfolio_by_asset_class": {"equity": 1_500_000.0},
+            "income_streams": [social_security],
+        }
+    )
+    spending = simulate(inputs, _one_path([1.0] * 30)).income_real[:, 0]
+    assert spending[:5] == pytest.approx([60_000.0] * 5)
+    assert spending[5:8] == pytest.approx([63_600.0] * 3)
+
+
+def test_guardrails_follow_a_declining_spending_path() -> None:
+    declining = SpendingPath(shape="declining", decline_pct=3.0, decline_from_age=65)
+    inputs = _guardrails(30).model_copy(update={"spending": declining})
+    paid = _paid(inputs, _one_path([1.0] * 30))
+    assert paid[:3] == pytest.approx([50_000.0 * 0.97**k for k in range(3)])
 
 
 def test_variable_rules_report_the_worst_year_spending_cut() -> None:
@@ -410,3 +442,67 @@ def test_the_engines_withdrawal_kernel_equals_the_reference(
     np.testing.assert_allclose(shortfall, reference.shortfall, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(ledger.balances.T, reference.balances, rtol=1e-9, atol=1e-6)
     assert np.array_equal(shortfall > 0, reference.shortfall > 0)
+
+
+def test_claiming_later_is_offered_only_for_a_benefit_not_yet_claimed() -> None:
+    def levers(current_age: int, start_age: int) -> set[str]:
+        social_security = IncomeStream(
+            kind="social_security", start_age=start_age, annual_amount=30_000, indexed=True
+        )
+        inputs = RetirementInputs(
+            portfolio_by_asset_class={"equity": 500_000.0},
+            current_age=current_age,
+            years_until_retirement=0,
+            target_income=50_000.0,
+            income_streams=[social_security],
+            paths=500,
+        )
+        outlook = retirement_outlook(inputs, birth_year=2026 - current_age, with_models=False)
+        return {lever.key for lever in outlook.levers}
+
+    assert "claim_at_70" in levers(current_age=64, start_age=67)
+    assert "claim_at_70" not in levers(current_age=68, start_age=67)  # already collecting
+    assert "claim_at_70" not in levers(current_age=72, start_age=67)
+
+
+def test_required_distributions_are_taken_while_still_working() -> None:
+    """Working at 76 past an RMD age of 73: the distribution is taxed every year whether or
+    not any other flow happens that year."""
+
+    def wealth_at_retirement(one_offs: list[OneOff]) -> float:
+        inputs = RetirementInputs(
+            portfolio_by_asset_class={"equity": 1_000_000.0},
+            current_age=76,
+            years_until_retirement=2,
+            planning_age=80,
+            target_income=0.0,
+            one_offs=one_offs,
+            taxes=TaxSettings(
+                bucket_pct={"pretax": 100.0},
+                rates=TaxRates(pretax_effective_pct=25.0),
+                birth_year=1950,
+            ),
+            paths=100,
+        )
+        return float(simulate(inputs, _one_path([1.0] * 4)).wealth[2, 0])
+
+    none = wealth_at_retirement([])
+    tiny = wealth_at_retirement([OneOff(amount=0.01, age=76)])
+    assert none == pytest.approx(tiny, abs=0.02)
+    first = 1_000_000.0 / 22.9 * 0.25
+    assert none < 1_000_000.0 - first
+
+
+def test_income_above_the_plan_is_saved_not_counted_as_spending() -> None:
+    pension = IncomeStream(kind="pension", start_age=65, annual_amount=50_000.0, indexed=True)
+    inputs = RetirementInputs(
+        portfolio_by_asset_class={"equity": 100_000.0},
+        current_age=65,
+        years_until_retirement=0,
+        target_income=40_000.0,
+        income_streams=[pension],
+        paths=100,
+    )
+    paths = simulate(inputs, _one_path([1.0] * 30))
+    assert paths.income_real[:, 0] == pytest.approx([40_000.0] * 30)
+    assert paths.wealth[1, 0] == pytest.approx(110_000.0)

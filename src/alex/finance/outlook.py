@@ -149,10 +149,11 @@ def _levers(
                 False,
             )
         )
+    # Only a benefit not yet claimed can still be delayed, and only until 70.
     early = [
         s
         for s in inputs.income_streams
-        if s.kind == "social_security" and s.start_age < LATER_CLAIM_AGE
+        if s.kind == "social_security" and inputs.current_age < s.start_age < LATER_CLAIM_AGE
     ]
     if early and inputs.planning_age > LATER_CLAIM_AGE:
         streams = [

@@ -559,6 +559,10 @@ class Ledger(Protocol):
 
     def copy(self) -> Ledger: ...
 
+    def distributes(self, age: int) -> bool:
+        """Whether money must come out at this age even with nothing to pay (RMDs)."""
+        ...
+
     def subset(self, index: IntArray) -> Ledger:
         """A copy holding only the paths in `index`."""
         ...
@@ -586,6 +590,9 @@ class Pot:
 
     def copy(self) -> Pot:
         return Pot(self.balance.copy())
+
+    def distributes(self, age: int) -> bool:
+        return False
 
     def subset(self, index: IntArray) -> Pot:
         return Pot(self.balance[index])
@@ -661,6 +668,9 @@ class Buckets:
     def copy(self) -> Buckets:
         return Buckets(self.balances.copy(), self.settings)
 
+    def distributes(self, age: int) -> bool:
+        return age >= self.rmd_from
+
     def subset(self, index: IntArray) -> Buckets:
         return Buckets(self.balances[:, index], self.settings)
 
@@ -718,38 +728,56 @@ class _Rule:
         if inputs.withdrawal_rule == "percent_of_portfolio":
             share: FloatArray = np.maximum(wealth * (inputs.withdrawal_rate_pct / 100.0), floor)
             return share
-        return self._guardrails(t, wealth, planned - income, floor)
+        return self._guardrails(t, wealth, planned, income, floor)
 
     def _guardrails(
-        self, t: int, wealth: FloatArray, first: FloatArray, floor: FloatArray
+        self,
+        t: int,
+        wealth: FloatArray,
+        planned: FloatArray,
+        income: FloatArray,
+        floor: FloatArray,
     ) -> FloatArray:
-        """Guyton-Klinger on the portfolio draw: inflation rule, capital-preservation cut,
-        prosperity raise, floor."""
+        """Guyton-Klinger. Spending (draw plus income) follows inflation and the spending
+        path; the decision rules act on the portfolio's draw and its rate: skipped inflation
+        raise, capital-preservation cut, prosperity raise, floor. So an income stream that
+        starts later lowers the draw rather than adding to spending, and only a portfolio
+        that can afford it raises spending (the prosperity rule, 10 % at a time)."""
         settings = self.inputs.guardrails
         start, years = self.inputs.years_until_retirement, self.inputs.years
         growth, cpi = self.market.growth, self.market.cpi
+        shape = self.flows.spending_shape
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.withdrawal is None or self.initial_rate is None or t == start:
-                withdrawal = np.broadcast_to(np.maximum(first, 0.0), wealth.shape).copy()
-                self.initial_rate = np.where(wealth > 0, withdrawal / wealth, np.inf)
+                spending = np.broadcast_to(planned, wealth.shape).astype(float)
+                draw = spending - income
+                # No draw yet (income covers the plan): the rate is set by the first draw.
+                self.initial_rate = np.where((wealth > 0) & (draw > 0), draw / wealth, np.nan)
             else:
+                previous = self.withdrawal
+                path = shape[t] / shape[t - 1] if shape[t - 1] > 0 else 1.0
+                raised = previous * (cpi[t] / cpi[t - 1]) * path
+                unset = np.isnan(self.initial_rate) & (raised - income > 0) & (wealth > 0)
+                self.initial_rate = np.where(unset, (raised - income) / wealth, self.initial_rate)
                 initial_rate = self.initial_rate
                 # Skip the inflation raise after a losing year if it would lift the rate
                 # above the initial rate (Guyton's modified withdrawal rule).
-                raised = self.withdrawal * (cpi[t] / cpi[t - 1])
-                skip = (growth[t - 1] < 1.0) & (raised > initial_rate * wealth)
-                withdrawal = np.where(skip, self.withdrawal, raised)
-                rate = np.where(wealth > 0, withdrawal / wealth, np.inf)
+                skip = (growth[t - 1] < 1.0) & (raised - income > initial_rate * wealth)
+                spending = np.where(skip, previous * path, raised)
+                draw = spending - income
+                rate = np.where(wealth > 0, draw / wealth, np.inf)
                 if years - t > settings.no_cuts_final_years:
                     upper = 1.0 + settings.band_pct / 100.0
                     cut = 1.0 - settings.adjustment_pct / 100.0
-                    withdrawal = np.where(rate > initial_rate * upper, withdrawal * cut, withdrawal)
+                    draw = np.where((draw > 0) & (rate > initial_rate * upper), draw * cut, draw)
                 lower = 1.0 - settings.band_pct / 100.0
                 raise_ = 1.0 + settings.adjustment_pct / 100.0
-                withdrawal = np.where(rate < initial_rate * lower, withdrawal * raise_, withdrawal)
-                withdrawal = np.maximum(withdrawal, floor)
-        self.withdrawal = withdrawal
-        return withdrawal
+                draw = np.where((draw > 0) & (rate < initial_rate * lower), draw * raise_, draw)
+                draw = np.maximum(draw, floor)
+                spending = draw + income
+        self.withdrawal = spending
+        result: FloatArray = spending - income
+        return result
 
 
 def _accumulate(
@@ -766,7 +794,7 @@ def _accumulate(
     has_flows = bool(np.any(flows.income[:r]) or np.any(flows.one_offs[:r]))
     for t in range(r):
         wealth[t] = ledger.total()
-        if has_flows:
+        if has_flows or ledger.distributes(int(ages[t])):
             need = np.broadcast_to(flows.one_offs[t] - flows.income[t], (paths,))
             short[t] = ledger.take(need, int(ages[t])) > 0
         ledger.grow(market.growth[t])
@@ -801,8 +829,9 @@ def _decumulate(
         shortfall = ledger.take(np.broadcast_to(need, (paths,)), int(ages[t]))
         np.greater(shortfall, 0.0, out=short[t])
         cpi = market.cpi[t]
-        # Spending reached: what the draw paid (shortfalls come out of it) plus income.
-        spent[k] = (np.maximum(draw - shortfall, 0.0) + flows.income[t]) / cpi
+        # Spending reached: the draw plus income, less what could not be paid (a surplus
+        # of income over the plan is saved, not spent).
+        spent[k] = np.maximum(draw + flows.income[t] - shortfall, 0.0) / cpi
         if variable:
             planned[k] = np.maximum(rule.planned(t), 0.0) / cpi
         ledger.grow(market.growth[t])
@@ -1044,7 +1073,8 @@ def sustainable_income(
             return SustainableIncome(None, 100.0)
         lo, _ = _ceilings(inputs, market, flows, start, ranks)
     at = np.sort(np.maximum(lo, 0.0))[::-1]
-    if not math.isfinite(at[k - 1]):
+    if not at[k - 1] < _UNBOUNDED_INCOME:
+        # Beyond $1e12 a year the plan cannot meaningfully fail: report it as unbounded.
         return SustainableIncome(None, 100.0)
     income = math.floor(float(at[k - 1]) * 100.0) / 100.0
 
@@ -1060,6 +1090,7 @@ def sustainable_income(
     if with_range:
         result.low = math.floor(float(at[ranks[1] - 1]))
         result.high = float(math.floor(min(float(at[ranks[2] - 1]), _UNBOUNDED_INCOME)))
+        result.high = max(result.high, income)
     return result
 
 

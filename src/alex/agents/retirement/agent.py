@@ -133,19 +133,21 @@ def _label(
 
 
 def _claiming_plan(inputs: AnalysisInputs, age: int) -> RetirementPlan | None:
-    """The stored plan with every Social Security benefit claimed at `age` (scaled by the
-    SSA's reduction or credit); None when the plan has no Social Security."""
+    """The stored plan with every Social Security benefit not yet claimed moved to `age`
+    (scaled by the SSA's reduction or credit); None when there is none to move (no benefit,
+    one already being paid, or an age already past)."""
     plan = inputs.snapshot.user.retirement_plan
-    if not any(s.kind == "social_security" for s in plan.income_streams):
+    current_age = inputs.snapshot.user.current_age
+    movable = [
+        s for s in plan.income_streams if s.kind == "social_security" and s.start_age > current_age
+    ]
+    if not movable or age <= current_age:
         return None
     # The birth year as alex.finance.plan reads it: the plan's, or this year minus the age.
     birth_year = (
         plan.birth_year or inputs.snapshot.valued_on.year - inputs.snapshot.user.current_age
     )
-    streams = [
-        claim_at(s, age, birth_year) if s.kind == "social_security" else s
-        for s in plan.income_streams
-    ]
+    streams = [claim_at(s, age, birth_year) if s in movable else s for s in plan.income_streams]
     return plan.model_copy(update={"income_streams": streams})
 
 
@@ -203,7 +205,8 @@ async def run_scenario(
         plan = _claiming_plan(inputs, claim_social_security_at)
         if plan is None:
             return _error(
-                "the retirement plan has no Social Security benefit to claim at another age"
+                "the retirement plan has no Social Security benefit that can still be claimed "
+                "at that age (none, already being paid, or the age is past)"
             )
         overrides["plan"] = plan
     try:
