@@ -35,6 +35,13 @@ export function SymbolInput({
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const timer = useRef<number | undefined>(undefined);
+  // The list closes a moment after the field loses focus (so a click on an option lands);
+  // focusing or typing again cancels that, or a quick return would find the list shut.
+  const closing = useRef<number | undefined>(undefined);
+  const keepOpen = () => {
+    window.clearTimeout(closing.current);
+    setOpen(true);
+  };
   const latest = useRef("");
 
   // An emptied field forgets the last results at once (while rendering, not in an effect).
@@ -137,10 +144,12 @@ export function SymbolInput({
         maxLength={20}
         onChange={(e) => {
           onChange(e.target.value.toUpperCase());
-          setOpen(true);
+          keepOpen();
         }}
-        onFocus={() => setOpen(true)}
-        onBlur={() => window.setTimeout(() => setOpen(false), 120)}
+        onFocus={keepOpen}
+        onBlur={() => {
+          closing.current = window.setTimeout(() => setOpen(false), 120);
+        }}
         onKeyDown={(e) => {
           if (e.key === "ArrowDown" && !show && items.length) {
             e.preventDefault();
