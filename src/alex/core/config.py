@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# `postgresql+dataapi:///db?resource_arn=…&secret_arn=…` is Aurora through the RDS Data API.
+DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg://", "postgresql+dataapi://")
 
 
 class Settings(BaseSettings):
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
 
     # --- runtime ---
     env: Literal["local", "production"] = "local"
+    # Secrets Manager secrets (ARNs) whose JSON objects hold more of these variables by their
+    # environment names (`{"ALEX_CLERK_SECRET_KEY": "…"}`): how the AWS profile gets its keys
+    # without putting them in Lambda environment variables. The environment wins over them.
+    secret_arns: list[str] = Field(default_factory=list)
     var_dir: Path = DEFAULT_VAR_DIR
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -161,19 +167,46 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     metrics_token: SecretStr | None = None
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from alex.core.secrets import secrets_manager_sources
+
+        arns = {**dotenv_settings(), **env_settings()}.get("secret_arns", [])
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            *secrets_manager_sources(settings_cls, arns),
+            file_secret_settings,
+        )
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        if value and not value.startswith(("sqlite", "postgresql+psycopg://")):
+        if value and not value.startswith(DATABASE_SCHEMES):
             # Only the scheme is named: the rest of the URL may carry a password.
             scheme = _SCHEME.match(value)
             found = f" (got a {scheme.group(1)}:// URL)" if scheme else ""
-            raise ValueError(f"must be a sqlite:/// or a postgresql+psycopg:// URL{found}")
+            raise ValueError(
+                "must be a sqlite:///, a postgresql+psycopg:// or a postgresql+dataapi:// URL"
+                f"{found}"
+            )
         return value
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'alex.db'}"
+
+    @property
+    def is_data_api(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql+dataapi://")
 
     @property
     def is_postgres(self) -> bool:
