@@ -39,8 +39,8 @@ def test_a_bad_database_url_is_named_without_its_password(monkeypatch: MonkeyPat
     assert result.exit_code == 2
     assert SECRET not in result.output
     assert result.output.strip().splitlines() == [
-        "error: ALEX_DATABASE_URL: must be a sqlite:/// or a postgresql+psycopg:// URL "
-        "(got a postgresql:// URL)"
+        "error: ALEX_DATABASE_URL: must be a sqlite:///, a postgresql+psycopg:// or a "
+        "postgresql+dataapi:// URL (got a postgresql:// URL)"
     ]
 
 

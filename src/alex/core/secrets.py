@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pydantic_settings import PydanticBaseSettingsSource
+from pydantic_settings import PydanticBaseSettingsSource, SettingsError
 from pydantic_settings.sources import AWSSecretsManagerSettingsSource
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -28,7 +28,7 @@ ENV_PREFIX = "ALEX_"
 _NOT_FROM_SECRETS = frozenset({"secret_arns"})
 
 
-class SecretsSettingsError(ValueError):
+class SecretsSettingsError(SettingsError):
     """A secret cannot be used: not an ARN, not a JSON object, or a key that is no setting."""
 
 
