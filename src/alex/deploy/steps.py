@@ -1,0 +1,412 @@
+"""Deploy and destroy, step by step. Every side effect goes through an injected collaborator
+(Terraform, AWS clients, the web-app build, the database setup, the smoke test), so the whole
+order of events is tested here with a fake Terraform and a moto server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import mimetypes
+import os
+import secrets as token_source
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import boto3
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from alex.core.config import Settings
+from alex.deploy.checks import bedrock_problems, credentials_problem, tool_problems
+from alex.deploy.terraform import Terraform, parts, terraform_version_problem
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
+
+# Part names whose outputs the steps read (the directory is NN_<name>).
+FOUNDATION, DATABASE, KNOWLEDGE, AGENTS, FRONTEND = (
+    "foundation",
+    "database",
+    "knowledge",
+    "agents",
+    "frontend",
+)
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+class DeployError(RuntimeError):
+    """A step cannot go on; the message says what to do."""
+
+
+class DeployInputs(BaseModel):
+    """The deployment's own choices: every part reads these from one var-file (Terraform
+    ignores a value a part does not declare). Nothing secret goes here: it would land in
+    Terraform's state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aws_region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    project: str = Field(default="alex", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    environment: str = Field(default="prod", pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    owner: str = Field(min_length=1, max_length=128)
+    # Alarms and the budget e-mail here (SNS asks the address to confirm once).
+    alert_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    monthly_budget_usd: int = Field(default=50, ge=1, le=100_000)
+    model_id: str = "bedrock/us.amazon.nova-pro-v1:0"
+    embedding_model: str = "bedrock/amazon.titan-embed-text-v2:0"
+    clerk_jwks_url: str = ""
+    clerk_issuer: str = ""
+    clerk_publishable_key: str = ""
+    extra_cors_origins: list[str] = Field(default_factory=list)
+
+    def var_file(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "inputs.tfvars.json"
+        path.write_text(json.dumps(self.model_dump(), indent=2), encoding="utf-8")
+        return path
+
+
+class Aws:
+    """boto3 clients for one region (and, in tests, one local endpoint)."""
+
+    def __init__(self, region: str, endpoint_url: str | None = None) -> None:
+        self.region = region
+        self.endpoint_url = endpoint_url
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service, region_name=self.region, endpoint_url=self.endpoint_url
+        )
+
+
+class DatabaseSetup(Protocol):
+    def __call__(self, settings: Settings) -> str:
+        """Migrate and seed the database `settings` name; return the revision it is at."""
+        ...
+
+
+class Smoke(Protocol):
+    def __call__(self, site_url: str, outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
+        """Lines describing what was checked; raises DeployError on a failed check."""
+        ...
+
+
+@dataclass
+class Deployment:
+    """Everything one run needs; the defaults are the real things."""
+
+    root: Path
+    inputs: DeployInputs
+    terraform: Terraform
+    aws: Aws
+    operator: Settings
+    build_frontend: Callable[[Path, DeployInputs], Path]
+    setup_database: DatabaseSetup
+    smoke: Smoke
+    say: Callable[[str], None] = print
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def terraform_root(self) -> Path:
+        return self.root / "terraform"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.root / "build" / "deploy"
+
+
+# --- deploy ---------------------------------------------------------------------------------
+
+
+def preflight(deployment: Deployment, *, tools: dict[str, str]) -> str:
+    """All problems at once, each with its fix; returns the AWS account id."""
+    problems = tool_problems(tools)
+    version = terraform_version_problem()
+    if version and "terraform" in tools:
+        problems.append(version)
+    account, credentials = credentials_problem(deployment.aws.client("sts"))
+    if credentials:
+        problems.append(credentials)
+    else:
+        problems += bedrock_problems(
+            deployment.aws.client("bedrock"),
+            deployment.inputs.aws_region,
+            [deployment.inputs.model_id, deployment.inputs.embedding_model],
+        )
+    if problems:
+        raise DeployError(
+            "cannot deploy yet:\n" + "\n".join(f"  - {problem}" for problem in problems)
+        )
+    assert account is not None
+    return account
+
+
+def deploy(deployment: Deployment, *, package: Callable[[], None]) -> str:
+    """Take the account to a working URL; returns it. Safe to run again: Terraform converges,
+    the secret keeps its generated keys, uploads replace the site."""
+    say = deployment.say
+    all_parts = parts(deployment.terraform_root)
+    say("==> packaging the Lambda functions")
+    package()
+    var_file = deployment.inputs.var_file(deployment.work_dir)
+    for part in all_parts:
+        say(f"==> applying {part.path.name}")
+        deployment.terraform.apply(part, var_file)
+        deployment.outputs[part.name] = deployment.terraform.outputs(part)
+        if part.name == FOUNDATION:
+            _write_app_secret(deployment)
+        elif part.name == DATABASE:
+            say("==> migrating and seeding the database through the Data API")
+            revision = deployment.setup_database(_aws_settings(deployment))
+            say(f"    database at revision {revision}")
+    frontend = _outputs(deployment, FRONTEND)
+    say("==> building the web app")
+    site = deployment.build_frontend(deployment.root, deployment.inputs)
+    uploaded, removed = upload_site(deployment.aws.client("s3"), site, frontend["site_bucket"])
+    say(f"    uploaded {uploaded} files, removed {removed} stale ones")
+    invalidation = invalidate(
+        deployment.aws.client("cloudfront"), frontend["cloudfront_distribution_id"]
+    )
+    say(f"    CloudFront invalidation {invalidation} started")
+    say("==> smoke test")
+    for line in deployment.smoke(frontend["site_url"], deployment.outputs, deployment.aws):
+        say(f"    {line}")
+    say(f"Alex is live at {frontend['site_url']}")
+    return str(frontend["site_url"])
+
+
+def _outputs(deployment: Deployment, part: str) -> dict[str, Any]:
+    try:
+        return deployment.outputs[part]
+    except KeyError:
+        raise DeployError(f"no Terraform part named *_{part} under terraform/") from None
+
+
+def _write_app_secret(deployment: Deployment) -> None:
+    """The app secret holds every secret setting the operator has set, plus a knowledge
+    service key (generated once, then kept). Terraform creates the secret empty, so no value
+    is in its state; only the key names are printed."""
+    arn = _outputs(deployment, FOUNDATION)["app_secret_arn"]
+    client = deployment.aws.client("secretsmanager")
+    existing: dict[str, str] = {}
+    # Terraform created it without a value: on the first deploy there is nothing to read.
+    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+        existing = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    values = {**existing, **secret_settings(deployment.operator)}
+    values.setdefault("ALEX_KNOWLEDGE_SERVICE_KEY", token_source.token_urlsafe(32))
+    client.put_secret_value(SecretId=arn, SecretString=json.dumps(values, sort_keys=True))
+    deployment.say(f"    app secret holds: {', '.join(sorted(values))}")
+
+
+def secret_settings(settings: Settings) -> dict[str, str]:
+    """The operator's secret settings that are set, by their variable names."""
+    return {
+        f"ALEX_{name.upper()}": value.get_secret_value()
+        for name in Settings.model_fields
+        if isinstance(value := getattr(settings, name), SecretStr) and value.get_secret_value()
+    }
+
+
+def _aws_settings(deployment: Deployment) -> Settings:
+    """The settings the functions run with, as far as the database and knowledge steps need
+    them (the rest stays the operator's)."""
+    outputs = deployment.outputs
+    update: dict[str, Any] = {
+        "env": "production",
+        "database_url": _outputs(deployment, DATABASE)["database_url"],
+        "aws_region": deployment.inputs.aws_region,
+        "bedrock_region": deployment.inputs.aws_region,
+        "embedding_model": outputs.get("embeddings", {}).get(
+            "embedding_model", deployment.inputs.embedding_model
+        ),
+    }
+    if KNOWLEDGE in outputs:
+        update |= {
+            "vector_store": "s3vectors",
+            "s3_vectors_bucket": outputs[KNOWLEDGE]["vectors_bucket"],
+            "s3_vectors_index": outputs[KNOWLEDGE]["vectors_index"],
+        }
+    if deployment.aws.endpoint_url:
+        update["aws_endpoint_url"] = deployment.aws.endpoint_url
+    return deployment.operator.model_copy(update=update)
+
+
+def upload_site(s3: S3Client, site: Path, bucket: str) -> tuple[int, int]:
+    """Put every file of the static export, then delete what the new build no longer has.
+    Hashed assets are cached for a year; everything else is revalidated, so a deploy shows at
+    once."""
+    if not (site / "index.html").is_file():
+        raise DeployError(f"{site} has no index.html: the web-app build did not finish")
+    keys: set[str] = set()
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        key = path.relative_to(site).as_posix()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        cache = IMMUTABLE if key.startswith("_next/static/") else REVALIDATE
+        s3.upload_file(
+            str(path),
+            bucket,
+            key,
+            ExtraArgs={"ContentType": content_type, "CacheControl": cache},
+        )
+        keys.add(key)
+    stale = [key for key in _keys(s3, bucket) if key not in keys]
+    for start in range(0, len(stale), 1000):
+        s3.delete_objects(
+            Bucket=bucket,
+            Delete={"Objects": [{"Key": key} for key in stale[start : start + 1000]]},
+        )
+    return len(keys), len(stale)
+
+
+def _keys(s3: S3Client, bucket: str) -> Iterator[str]:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            yield item["Key"]
+
+
+def invalidate(cloudfront: Any, distribution_id: str) -> str:
+    answer = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={
+            "Paths": {"Quantity": 1, "Items": ["/*"]},
+            "CallerReference": f"alex-deploy-{uuid.uuid4()}",
+        },
+    )
+    return str(answer["Invalidation"]["Id"])
+
+
+def build_frontend(root: Path, inputs: DeployInputs) -> Path:
+    """`npm ci` and the static export, with Clerk's publishable key baked in. The API is the
+    same origin (CloudFront sends `/api/*` to it), so no API URL is built in."""
+    frontend = root / "frontend"
+    env = {"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": inputs.clerk_publishable_key}
+    for command in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+        done = subprocess.run(  # noqa: S603 - fixed commands
+            command, cwd=frontend, check=False, env=_with_path(env)
+        )
+        if done.returncode != 0:
+            raise DeployError(f"`{' '.join(command)}` failed in frontend/ (see above)")
+    return frontend / "out"
+
+
+def _with_path(extra: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **extra}
+
+
+def setup_database(settings: Settings) -> str:
+    """Migrate through the Data API, load the shared reference data, and file the starter
+    notes in the knowledge base (embedded with the deployed embedder)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from alex.db.migrate import upgrade
+    from alex.db.seed import seed_reference
+    from alex.db.session import make_engine, session_scope
+    from alex.knowledge.factory import knowledge_base
+    from alex.knowledge.seed import seed_starter_notes
+
+    url = settings.resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            seed_reference(session)
+        seed_starter_notes(knowledge_base(settings, engine))
+        with engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    return ", ".join(heads)
+
+
+def smoke(
+    site_url: str,
+    outputs: dict[str, dict[str, Any]],
+    aws: Aws,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """Through CloudFront: the API is up, sign-in is Clerk, the database answers at the
+    latest migration (a Data API read made by the API itself); and directly: a Data API read
+    of the schema revision."""
+    lines: list[str] = []
+    with httpx.Client(base_url=site_url, timeout=30, transport=transport) as client:
+        for path, check in (
+            ("/api/health", lambda body: body.get("status") == "ok"),
+            ("/api/auth/config", lambda body: body.get("mode") == "clerk"),
+            ("/api/ready", lambda body: body.get("migrations_at_head") is True),
+        ):
+            response = client.get(path)
+            body = response.json() if "json" in response.headers.get("content-type", "") else {}
+            if response.status_code != 200 or not check(body):
+                raise DeployError(
+                    f"smoke test: GET {path} answered {response.status_code} "
+                    f"{response.text[:200]!r}"
+                )
+            lines.append(f"GET {path}: {response.status_code} ok")
+    database = outputs[DATABASE]
+    answer = aws.client("rds-data").execute_statement(
+        resourceArn=database["cluster_arn"],
+        secretArn=database["database_secret_arn"],
+        database=database["database_name"],
+        sql="SELECT version_num FROM alembic_version",
+    )
+    revisions = [record[0].get("stringValue") for record in answer.get("records", [])]
+    if not revisions:
+        raise DeployError("smoke test: the Data API read found no schema revision")
+    lines.append(f"Data API read: schema at {', '.join(str(r) for r in revisions)}")
+    return lines
+
+
+# --- destroy --------------------------------------------------------------------------------
+
+
+def destroy(deployment: Deployment) -> int:
+    """Empty what Terraform cannot delete while full, then destroy every part in reverse.
+    Parts with nothing in their state are skipped. Returns the number of parts destroyed."""
+    say = deployment.say
+    var_file = deployment.inputs.var_file(deployment.work_dir)
+    done = 0
+    for part in reversed(parts(deployment.terraform_root)):
+        if not part.has_resources():
+            say(f"==> {part.path.name}: nothing deployed")
+            continue
+        outputs = deployment.terraform.outputs(part)
+        for bucket_output in ("site_bucket", "artifacts_bucket"):
+            if outputs.get(bucket_output):
+                removed = empty_bucket(deployment.aws.client("s3"), outputs[bucket_output])
+                say(f"    emptied {outputs[bucket_output]} ({removed} objects)")
+        say(f"==> destroying {part.path.name}")
+        deployment.terraform.destroy(part, var_file)
+        done += 1
+    return done
+
+
+def empty_bucket(s3: S3Client, bucket: str) -> int:
+    """Delete every object version and delete marker (a versioned bucket is not empty until
+    then, and Terraform refuses to delete it)."""
+    removed = 0
+    try:
+        pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=bucket))
+    except s3.exceptions.NoSuchBucket:
+        return 0
+    for page in pages:
+        doomed = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for kind in ("Versions", "DeleteMarkers")
+            for item in page.get(kind, [])  # type: ignore[attr-defined]
+        ]
+        for start in range(0, len(doomed), 1000):
+            s3.delete_objects(
+                Bucket=bucket,
+                Delete={"Objects": doomed[start : start + 1000]},  # type: ignore[typeddict-item]
+            )
+        removed += len(doomed)
+    return removed

@@ -1,0 +1,544 @@
+"""scripts/deploy.py and scripts/destroy.py: the order of events, with a fake Terraform that
+creates what each part would (buckets, the empty app secret, a CloudFront distribution) in a
+moto server, so uploads, the secret, the invalidation and the emptying of buckets are real
+calls on the AWS wire format."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.stub import Stubber
+from pydantic import SecretStr
+
+from alex.core.config import Settings
+from alex.deploy.checks import bedrock_model, bedrock_problems
+from alex.deploy.steps import (
+    IMMUTABLE,
+    REVALIDATE,
+    Aws,
+    DeployError,
+    DeployInputs,
+    Deployment,
+    deploy,
+    destroy,
+    secret_settings,
+    smoke,
+)
+from alex.deploy.terraform import Part, parts
+from tests.jobs.conftest import start_moto
+
+pytestmark = pytest.mark.xdist_group("moto")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PART_NAMES = [
+    "01_foundation",
+    "02_embeddings",
+    "03_database",
+    "04_knowledge",
+    "05_researcher",
+    "06_agents",
+    "07_frontend",
+    "08_observability",
+]
+CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:alex-prod"
+DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-AbCdEf"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    port = _free_port()
+    proc = start_moto(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Aws:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return Aws("us-east-1", moto_url)
+
+
+class FakeTerraform:
+    """Applies a part by creating, in moto, what that part's Terraform creates and the deploy
+    steps touch; records every call; keeps a state file like Terraform's local backend."""
+
+    def __init__(self, aws: Aws, suffix: str) -> None:
+        self.aws = aws
+        self.suffix = suffix
+        self.calls: list[tuple[str, str]] = []
+        self.var_files: list[dict[str, Any]] = []
+        self._outputs: dict[str, dict[str, Any]] = {}
+
+    def apply(self, part: Part, var_file: Path) -> None:
+        self.calls.append(("apply", part.path.name))
+        self.var_files.append(json.loads(var_file.read_text()))
+        if part.path.name not in self._outputs:  # Terraform converges: a re-apply changes nothing
+            self._outputs[part.path.name] = self._create(part.name)
+        part.state_file.write_text(json.dumps({"resources": [{"type": "fake"}]}))
+
+    def destroy(self, part: Part, var_file: Path) -> None:
+        self.calls.append(("destroy", part.path.name))
+        s3 = self.aws.client("s3")
+        for key in ("site_bucket", "artifacts_bucket"):
+            if bucket := self.outputs(part).get(key):
+                s3.delete_bucket(Bucket=bucket)  # fails while the bucket holds anything
+        part.state_file.write_text(json.dumps({"resources": []}))
+
+    def outputs(self, part: Part) -> dict[str, Any]:
+        return self._outputs.get(part.path.name, {})
+
+    def _create(self, name: str) -> dict[str, Any]:
+        s3 = self.aws.client("s3")
+        if name == "foundation":
+            bucket = f"alex-artifacts-{self.suffix}"
+            s3.create_bucket(Bucket=bucket)
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            s3.put_object(Bucket=bucket, Key="api.zip", Body=b"v1")
+            s3.put_object(Bucket=bucket, Key="api.zip", Body=b"v2")
+            secret = self.aws.client("secretsmanager").create_secret(Name=f"alex/{self.suffix}")
+            return {"artifacts_bucket": bucket, "app_secret_arn": secret["ARN"]}
+        if name == "embeddings":
+            return {"embedding_model": "bedrock/amazon.titan-embed-text-v2:0"}
+        if name == "database":
+            return {
+                "cluster_arn": CLUSTER,
+                "database_secret_arn": DB_SECRET,
+                "database_name": "alex",
+                "database_url": f"postgresql+dataapi:///alex?resource_arn={CLUSTER}"
+                f"&secret_arn={DB_SECRET}",
+            }
+        if name == "knowledge":
+            return {"vectors_bucket": "alex-vectors", "vectors_index": "alex-knowledge"}
+        if name == "frontend":
+            bucket = f"alex-site-{self.suffix}"
+            s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=bucket, Key="old-page/index.html", Body=b"stale")
+            distribution = self.aws.client("cloudfront").create_distribution(
+                DistributionConfig=_distribution_config(bucket)
+            )["Distribution"]
+            return {
+                "site_bucket": bucket,
+                "cloudfront_distribution_id": distribution["Id"],
+                "site_url": f"https://{distribution['DomainName']}",
+                "api_url": "https://abc.execute-api.us-east-1.amazonaws.com",
+            }
+        return {"function_names": {}}
+
+
+def _distribution_config(bucket: str) -> dict[str, Any]:
+    return {
+        "CallerReference": bucket,
+        "Comment": "test",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "site",
+                    "DomainName": f"{bucket}.s3.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+        },
+    }
+
+
+def _site(root: Path) -> Path:
+    out = root / "out"
+    (out / "_next" / "static" / "chunks").mkdir(parents=True, exist_ok=True)
+    (out / "accounts").mkdir(exist_ok=True)
+    (out / "index.html").write_text("<html>home</html>")
+    (out / "accounts" / "index.html").write_text("<html>accounts</html>")
+    (out / "_next" / "static" / "chunks" / "app-1a2b.js").write_text("console.log(1)")
+    return out
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in PART_NAMES:
+        (tmp_path / "terraform" / name).mkdir(parents=True)
+    (tmp_path / "terraform" / "modules").mkdir()  # not a part: no NN_ prefix
+    return tmp_path
+
+
+def _deployment(project: Path, aws: Aws, terraform: FakeTerraform, **kw: Any) -> Deployment:
+    events: list[str] = kw.pop("events", [])
+    operator = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        polygon_api_key=SecretStr("pk-live"),
+        langfuse_secret_key=SecretStr("lf-secret"),
+    )
+
+    def build(root: Path, inputs: DeployInputs) -> Path:
+        events.append(f"build frontend with {inputs.clerk_publishable_key}")
+        return _site(root)
+
+    def setup_database(settings: Settings) -> str:
+        events.append(
+            f"database {settings.resolved_database_url.split('?')[0]} "
+            f"{settings.vector_store} {settings.s3_vectors_bucket} {settings.embedding_model}"
+        )
+        return "0007_retirement_plan"
+
+    def fake_smoke(site_url: str, outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
+        events.append(f"smoke {site_url}")
+        return ["GET /api/health: 200 ok"]
+
+    return Deployment(
+        root=project,
+        inputs=DeployInputs(
+            owner="team-alex",
+            alert_email="ops@example.com",
+            clerk_publishable_key="pk_test_abc",
+        ),
+        terraform=terraform,
+        aws=aws,
+        operator=operator,
+        build_frontend=build,
+        setup_database=setup_database,
+        smoke=fake_smoke,
+        say=events.append,
+        **kw,
+    )
+
+
+def test_deploy_applies_every_part_in_order_then_builds_uploads_and_checks(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "order")
+    events: list[str] = []
+    deployment = _deployment(project, aws, terraform, events=events)
+    packaged: list[bool] = []
+
+    url = deploy(deployment, package=lambda: packaged.append(True))
+
+    assert packaged == [True]
+    assert terraform.calls == [("apply", name) for name in PART_NAMES]
+    assert url.startswith("https://") and url.endswith(".cloudfront.net")
+    # Every part gets the same non-secret inputs.
+    assert all(vars_ == terraform.var_files[0] for vars_ in terraform.var_files)
+    assert terraform.var_files[0]["owner"] == "team-alex"
+    assert "pk-live" not in json.dumps(terraform.var_files)
+    # The database is set up right after its part, with the knowledge store's names known
+    # only if the knowledge part came first (it does not: the data comes from the outputs).
+    database_step = next(e for e in events if e.startswith("database "))
+    assert database_step.startswith("database postgresql+dataapi:///alex")
+    assert events.index("==> applying 03_database") < events.index(database_step)
+    assert events.index(database_step) < events.index("==> applying 04_knowledge")
+    assert events[-1] == f"Alex is live at {url}"
+    assert f"smoke {url}" in events
+    assert "build frontend with pk_test_abc" in events
+
+
+def test_the_app_secret_gets_the_operators_secret_settings_and_keeps_its_generated_key(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "secret")
+    events: list[str] = []
+    deploy(_deployment(project, aws, terraform, events=events), package=lambda: None)
+    arn = terraform.outputs(Part(project / "terraform" / "01_foundation"))["app_secret_arn"]
+    client = aws.client("secretsmanager")
+    first = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    assert first["ALEX_POLYGON_API_KEY"] == "pk-live"
+    assert first["ALEX_LANGFUSE_SECRET_KEY"] == "lf-secret"
+    assert len(first["ALEX_KNOWLEDGE_SERVICE_KEY"]) >= 40
+    # The secret holds only settings the functions accept (Settings refuses other keys).
+    assert all(key.startswith("ALEX_") for key in first)
+    # Only names are printed, never values.
+    assert not any("pk-live" in line or "lf-secret" in line for line in events)
+
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    again = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    assert again["ALEX_KNOWLEDGE_SERVICE_KEY"] == first["ALEX_KNOWLEDGE_SERVICE_KEY"]
+
+
+def test_the_site_is_uploaded_with_cache_headers_stale_files_removed_and_invalidated(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "site")
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    outputs = terraform.outputs(Part(project / "terraform" / "07_frontend"))
+    s3 = aws.client("s3")
+    keys = sorted(
+        item["Key"] for item in s3.list_objects_v2(Bucket=outputs["site_bucket"])["Contents"]
+    )
+    assert keys == ["_next/static/chunks/app-1a2b.js", "accounts/index.html", "index.html"]
+    page = s3.head_object(Bucket=outputs["site_bucket"], Key="accounts/index.html")
+    asset = s3.head_object(Bucket=outputs["site_bucket"], Key="_next/static/chunks/app-1a2b.js")
+    assert (page["ContentType"], page["CacheControl"]) == ("text/html", REVALIDATE)
+    assert asset["CacheControl"] == IMMUTABLE
+    assert asset["ContentType"] in {"text/javascript", "application/javascript"}
+    invalidations = aws.client("cloudfront").list_invalidations(
+        DistributionId=outputs["cloudfront_distribution_id"]
+    )["InvalidationList"]
+    assert invalidations["Quantity"] == 1
+
+
+def test_a_build_without_index_html_stops_before_anything_is_uploaded(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "nobuild")
+    deployment = _deployment(project, aws, terraform)
+    deployment.build_frontend = lambda root, inputs: root
+    with pytest.raises(DeployError, match=r"no index\.html"):
+        deploy(deployment, package=lambda: None)
+    bucket = terraform.outputs(Part(project / "terraform" / "07_frontend"))["site_bucket"]
+    keys = [item["Key"] for item in aws.client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == ["old-page/index.html"]
+
+
+def test_destroy_empties_versioned_buckets_and_removes_parts_newest_first(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "destroy")
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    terraform.calls.clear()
+    # A part that was never applied (no state) is skipped.
+    (project / "terraform" / "05_researcher" / "terraform.tfstate").unlink()
+
+    count = destroy(_deployment(project, aws, terraform))
+
+    expected = [name for name in reversed(PART_NAMES) if name != "05_researcher"]
+    assert terraform.calls == [("destroy", name) for name in expected]
+    assert count == len(expected)
+    buckets = [bucket["Name"] for bucket in aws.client("s3").list_buckets()["Buckets"]]
+    assert "alex-site-destroy" not in buckets
+    assert "alex-artifacts-destroy" not in buckets
+    # Run again: nothing left to destroy.
+    terraform.calls.clear()
+    assert destroy(_deployment(project, aws, terraform)) == 0
+    assert terraform.calls == []
+
+
+def test_the_real_terraform_parts_are_the_ones_the_deploy_expects() -> None:
+    names = [part.path.name for part in parts(PROJECT_ROOT / "terraform")]
+    assert names == PART_NAMES
+
+
+def test_inputs_are_validated_by_name() -> None:
+    with pytest.raises(ValueError, match="alert_email"):
+        DeployInputs(owner="me", alert_email="not-an-address")
+    with pytest.raises(ValueError, match="aws_region"):
+        DeployInputs(owner="me", alert_email="a@b.co", aws_region="moon-1")
+
+
+def test_secret_settings_are_the_set_secret_fields_by_variable_name() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        tiingo_api_key=SecretStr("t"),
+        model_api_key=SecretStr(""),
+    )
+    assert secret_settings(settings) == {"ALEX_TIINGO_API_KEY": "t"}
+
+
+# --- smoke test -------------------------------------------------------------------------
+
+
+def _api(mode: str = "clerk", at_head: bool = True) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies = {
+            "/api/health": {"status": "ok"},
+            "/api/auth/config": {"mode": mode, "demo_enabled": False},
+            "/api/ready": {"status": "ready", "migrations_at_head": at_head},
+        }
+        if request.url.path not in bodies:
+            return httpx.Response(404, json={"detail": "not found"})
+        status = 503 if request.url.path == "/api/ready" and not at_head else 200
+        return httpx.Response(status, json=bodies[request.url.path])
+
+    return httpx.MockTransport(answer)
+
+
+def _stubbed_rds_data(aws: Aws, stubber_calls: list[Stubber]) -> Aws:
+    client = boto3.client(
+        "rds-data", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    stubber.add_response(
+        "execute_statement",
+        {"records": [[{"stringValue": "0007_retirement_plan"}]]},
+        {
+            "resourceArn": CLUSTER,
+            "secretArn": DB_SECRET,
+            "database": "alex",
+            "sql": "SELECT version_num FROM alembic_version",
+        },
+    )
+    stubber.activate()
+    stubber_calls.append(stubber)
+
+    class WithStub(Aws):
+        def client(self, service: str) -> Any:
+            return client if service == "rds-data" else super().client(service)
+
+    return WithStub(aws.region, aws.endpoint_url)
+
+
+OUTPUTS = {"database": {"cluster_arn": CLUSTER, "database_secret_arn": DB_SECRET,
+                        "database_name": "alex"}}  # fmt: skip
+
+
+def test_smoke_checks_the_api_sign_in_mode_readiness_and_a_data_api_read() -> None:
+    stubbers: list[Stubber] = []
+    aws = _stubbed_rds_data(Aws("us-east-1"), stubbers)
+    lines = smoke("https://d1.cloudfront.net", OUTPUTS, aws, transport=_api())
+    assert lines == [
+        "GET /api/health: 200 ok",
+        "GET /api/auth/config: 200 ok",
+        "GET /api/ready: 200 ok",
+        "Data API read: schema at 0007_retirement_plan",
+    ]
+    stubbers[0].assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    ("transport", "path"),
+    [(_api(mode="local"), "/api/auth/config"), (_api(at_head=False), "/api/ready")],
+)
+def test_smoke_fails_naming_the_check(transport: httpx.MockTransport, path: str) -> None:
+    with pytest.raises(DeployError, match=f"GET {path}"):
+        smoke("https://d1.cloudfront.net", OUTPUTS, Aws("us-east-1"), transport=transport)
+
+
+# --- Bedrock prerequisites ----------------------------------------------------------------
+
+
+@pytest.fixture
+def bedrock() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client(
+        "bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def _availability(model: str, authorized: bool = True) -> dict[str, Any]:
+    return {
+        "modelId": model,
+        "agreementAvailability": {"status": "AVAILABLE"},
+        "authorizationStatus": "AUTHORIZED" if authorized else "NOT_AUTHORIZED",
+        "entitlementAvailability": "AVAILABLE",
+        "regionAvailability": "AVAILABLE",
+    }
+
+
+def test_bedrock_models_with_access_pass(bedrock: tuple[Any, Stubber]) -> None:
+    client, stubber = bedrock
+    stubber.add_response(
+        "get_inference_profile",
+        {
+            "inferenceProfileName": "US Nova Pro",
+            "inferenceProfileArn": "arn:aws:bedrock:us-east-1:1:inference-profile/us.x",
+            "inferenceProfileId": "us.amazon.nova-pro-v1:0",
+            "status": "ACTIVE",
+            "type": "SYSTEM_DEFINED",
+            "models": [
+                {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"}
+            ],
+        },
+        {"inferenceProfileIdentifier": "us.amazon.nova-pro-v1:0"},
+    )
+    stubber.add_response(
+        "get_foundation_model_availability",
+        _availability("amazon.nova-pro-v1:0"),
+        {"modelId": "amazon.nova-pro-v1:0"},
+    )
+    problems = bedrock_problems(
+        client, "us-east-1", ["bedrock/us.amazon.nova-pro-v1:0", "openai/gpt-4.1-mini"]
+    )
+    assert problems == []
+
+
+def test_a_model_that_needs_an_inference_profile_gets_the_exact_id(
+    bedrock: tuple[Any, Stubber],
+) -> None:
+    client, stubber = bedrock
+    stubber.add_response(
+        "get_foundation_model",
+        {
+            "modelDetails": {
+                "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0",
+                "modelId": "amazon.nova-pro-v1:0",
+                "inferenceTypesSupported": ["INFERENCE_PROFILE"],
+            }
+        },
+        {"modelIdentifier": "amazon.nova-pro-v1:0"},
+    )
+    problems = bedrock_problems(client, "us-east-1", ["bedrock/amazon.nova-pro-v1:0"])
+    assert problems == [
+        "amazon.nova-pro-v1:0 answers only through an inference profile: use "
+        "`bedrock/us.amazon.nova-pro-v1:0` instead of `bedrock/amazon.nova-pro-v1:0`"
+    ]
+
+
+def test_missing_model_access_names_the_console_page(bedrock: tuple[Any, Stubber]) -> None:
+    client, stubber = bedrock
+    stubber.add_response(
+        "get_foundation_model",
+        {
+            "modelDetails": {
+                "modelArn": "arn:aws:bedrock:us-west-2::foundation-model/x",
+                "modelId": "amazon.titan-embed-text-v2:0",
+                "inferenceTypesSupported": ["ON_DEMAND"],
+            }
+        },
+        {"modelIdentifier": "amazon.titan-embed-text-v2:0"},
+    )
+    stubber.add_response(
+        "get_foundation_model_availability",
+        _availability("amazon.titan-embed-text-v2:0", authorized=False),
+        {"modelId": "amazon.titan-embed-text-v2:0"},
+    )
+    [problem] = bedrock_problems(client, "us-west-2", ["bedrock/amazon.titan-embed-text-v2:0"])
+    assert "no access to amazon.titan-embed-text-v2:0 in us-west-2" in problem
+    assert "https://us-west-2.console.aws.amazon.com/bedrock/home?region=us-west-2" in problem
+
+
+def test_an_unknown_profile_is_named(bedrock: tuple[Any, Stubber]) -> None:
+    client, stubber = bedrock
+    stubber.add_client_error(
+        "get_inference_profile",
+        service_error_code="ResourceNotFoundException",
+        expected_params={"inferenceProfileIdentifier": "eu.amazon.nova-pro-v1:0"},
+    )
+    [problem] = bedrock_problems(client, "us-east-1", ["bedrock/eu.amazon.nova-pro-v1:0"])
+    assert problem.startswith("eu.amazon.nova-pro-v1:0 is not a Bedrock model")
+
+
+@pytest.mark.parametrize(
+    ("litellm_id", "model"),
+    [
+        ("bedrock/us.amazon.nova-pro-v1:0", "us.amazon.nova-pro-v1:0"),
+        ("bedrock/converse/us.anthropic.claude-sonnet-4-v1:0", "us.anthropic.claude-sonnet-4-v1:0"),
+        ("openai/gpt-4.1-mini", None),
+        ("offline", None),
+    ],
+)
+def test_bedrock_model_ids_are_read_from_litellm_ids(litellm_id: str, model: str | None) -> None:
+    assert bedrock_model(litellm_id) == model
