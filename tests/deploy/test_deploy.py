@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+import typer
 from botocore.stub import Stubber
 from pydantic import SecretStr
 
@@ -28,6 +29,7 @@ from alex.deploy.steps import (
     Deployment,
     deploy,
     destroy,
+    preflight,
     secret_settings,
     smoke,
 )
@@ -542,3 +544,50 @@ def test_an_unknown_profile_is_named(bedrock: tuple[Any, Stubber]) -> None:
 )
 def test_bedrock_model_ids_are_read_from_litellm_ids(litellm_id: str, model: str | None) -> None:
     assert bedrock_model(litellm_id) == model
+
+
+# --- the scripts' command lines -----------------------------------------------------------
+
+
+def test_a_bad_flag_is_named_and_nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import alex.deploy.cli as deploy_cli
+
+    ran: list[str] = []
+    monkeypatch.setattr(deploy_cli, "preflight", lambda *a, **k: ran.append("preflight"))
+    app = typer.Typer()
+    app.command()(deploy_cli.deploy_command)
+    result = CliRunner().invoke(app, ["--owner", "me", "--alert-email", "nope"])
+    assert result.exit_code == 2
+    assert "error: --alert-email:" in result.output
+    assert ran == []
+
+
+def test_preflight_lists_every_problem_with_its_fix(
+    project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("alex.deploy.checks.shutil.which", lambda command: None)
+    monkeypatch.setattr("alex.deploy.steps.terraform_version_problem", lambda: "no terraform")
+    deployment = _deployment(project, aws, FakeTerraform(aws, "pre"))
+    monkeypatch.setattr(
+        "alex.deploy.steps.bedrock_problems", lambda client, region, ids: [f"access {ids[0]}"]
+    )
+    with pytest.raises(DeployError) as caught:
+        preflight(deployment, tools={"terraform": "get it", "npm": "get node"})
+    assert str(caught.value).splitlines() == [
+        "cannot deploy yet:",
+        "  - terraform is not on PATH: get it",
+        "  - npm is not on PATH: get node",
+        "  - no terraform",
+        "  - access bedrock/us.amazon.nova-pro-v1:0",
+    ]
+
+
+def test_preflight_returns_the_account_when_all_is_well(
+    project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("alex.deploy.steps.terraform_version_problem", lambda: None)
+    monkeypatch.setattr("alex.deploy.steps.bedrock_problems", lambda client, region, ids: [])
+    deployment = _deployment(project, aws, FakeTerraform(aws, "ok"))
+    assert preflight(deployment, tools={}) == "123456789012"
