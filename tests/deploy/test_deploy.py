@@ -6,6 +6,7 @@ calls on the AWS wire format."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,7 +130,13 @@ class FakeTerraform:
                 f"&secret_arn={DB_SECRET}",
             }
         if name == "knowledge":
-            return {"vectors_bucket": "alex-vectors", "vectors_index": "alex-knowledge"}
+            return {
+                "vectors_bucket": f"alex-vectors-{self.suffix}",
+                "vectors_index": "alex-knowledge",
+                "vectors_dimension": 1024,
+                "vectors_data_type": "float32",
+                "vectors_distance_metric": "cosine",
+            }
         if name == "frontend":
             bucket = f"alex-site-{self.suffix}"
             s3.create_bucket(Bucket=bucket)
@@ -170,6 +177,15 @@ def _distribution_config(bucket: str) -> dict[str, Any]:
     }
 
 
+INPUTS = DeployInputs(
+    owner="team-alex",
+    alert_email="ops@example.com",
+    clerk_publishable_key="pk_test_abc",
+    clerk_jwks_url="https://clerk.example.com/.well-known/jwks.json",
+    clerk_issuer="https://clerk.example.com",
+)
+
+
 def _site(root: Path) -> Path:
     out = root / "out"
     (out / "_next" / "static" / "chunks").mkdir(parents=True, exist_ok=True)
@@ -201,28 +217,29 @@ def _deployment(project: Path, aws: Aws, terraform: FakeTerraform, **kw: Any) ->
         return _site(root)
 
     def setup_database(settings: Settings) -> str:
-        events.append(
-            f"database {settings.resolved_database_url.split('?')[0]} "
-            f"{settings.vector_store} {settings.s3_vectors_bucket} {settings.embedding_model}"
-        )
+        events.append(f"database {settings.resolved_database_url.split('?')[0]}")
         return "0007_retirement_plan"
 
-    def fake_smoke(site_url: str, outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
-        events.append(f"smoke {site_url}")
-        return ["GET /api/health: 200 ok"]
+    def seed_knowledge(settings: Settings) -> int:
+        events.append(
+            f"knowledge {settings.vector_store} {settings.s3_vectors_bucket} "
+            f"{settings.s3_vectors_index} {settings.embedding_model}"
+        )
+        return 12
+
+    def fake_smoke(outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
+        events.append(f"smoke {outputs['frontend']['site_url']}")
+        return ["GET /health: 200 ok"]
 
     return Deployment(
         root=project,
-        inputs=DeployInputs(
-            owner="team-alex",
-            alert_email="ops@example.com",
-            clerk_publishable_key="pk_test_abc",
-        ),
+        inputs=INPUTS,
         terraform=terraform,
         aws=aws,
         operator=operator,
         build_frontend=build,
         setup_database=setup_database,
+        seed_knowledge=seed_knowledge,
         smoke=fake_smoke,
         say=events.append,
         **kw,
@@ -246,12 +263,16 @@ def test_deploy_applies_every_part_in_order_then_builds_uploads_and_checks(
     assert all(vars_ == terraform.var_files[0] for vars_ in terraform.var_files)
     assert terraform.var_files[0]["owner"] == "team-alex"
     assert "pk-live" not in json.dumps(terraform.var_files)
-    # The database is set up right after its part, with the knowledge store's names known
-    # only if the knowledge part came first (it does not: the data comes from the outputs).
-    database_step = next(e for e in events if e.startswith("database "))
-    assert database_step.startswith("database postgresql+dataapi:///alex")
-    assert events.index("==> applying 03_database") < events.index(database_step)
-    assert events.index(database_step) < events.index("==> applying 04_knowledge")
+    # The database is set up right after its part; the starter notes right after the
+    # knowledge part, into its index, with the embedder the embeddings part chose.
+    database_step = events.index("database postgresql+dataapi:///alex")
+    assert events.index("==> applying 03_database") < database_step
+    assert database_step < events.index("==> applying 04_knowledge")
+    knowledge_step = events.index(
+        "knowledge s3vectors alex-vectors-order alex-knowledge bedrock/amazon.titan-embed-text-v2:0"
+    )
+    assert events.index("==> applying 04_knowledge") < knowledge_step
+    assert knowledge_step < events.index("==> applying 05_researcher")
     assert events[-1] == f"Alex is live at {url}"
     assert f"smoke {url}" in events
     assert "build frontend with pk_test_abc" in events
@@ -344,9 +365,19 @@ def test_the_real_terraform_parts_are_the_ones_the_deploy_expects() -> None:
 
 def test_inputs_are_validated_by_name() -> None:
     with pytest.raises(ValueError, match="alert_email"):
-        DeployInputs(owner="me", alert_email="not-an-address")
+        INPUTS.model_validate({**INPUTS.model_dump(), "alert_email": "not-an-address"})
     with pytest.raises(ValueError, match="aws_region"):
-        DeployInputs(owner="me", alert_email="a@b.co", aws_region="moon-1")
+        INPUTS.model_validate({**INPUTS.model_dump(), "aws_region": "moon-1"})
+    with pytest.raises(ValueError, match="clerk_issuer"):
+        INPUTS.model_validate({**INPUTS.model_dump(), "clerk_issuer": ""})
+    with pytest.raises(ValueError, match="clerk_publishable_key"):
+        INPUTS.model_validate({**INPUTS.model_dump(), "clerk_publishable_key": "sk_live_x"})
+
+
+def test_the_content_security_policy_is_the_apis_own_for_these_clerk_settings() -> None:
+    policy = INPUTS.with_content_security_policy().content_security_policy
+    assert "script-src 'self' https://clerk.example.com" in policy
+    assert "connect-src 'self' https://clerk.example.com" in policy
 
 
 def test_secret_settings_are_the_set_secret_fields_by_variable_name() -> None:
@@ -361,17 +392,25 @@ def test_secret_settings_are_the_set_secret_fields_by_variable_name() -> None:
 # --- smoke test -------------------------------------------------------------------------
 
 
-def _api(mode: str = "clerk", at_head: bool = True) -> httpx.MockTransport:
+SITE = "https://d1.cloudfront.net"
+API = "https://abc.execute-api.us-east-1.amazonaws.com"
+
+
+def _api(mode: str = "clerk", at_head: bool = True, site_html: bool = True) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        if url == f"{SITE}/":
+            kind = "text/html" if site_html else "application/xml"
+            return httpx.Response(200, text="<html></html>", headers={"content-type": kind})
         bodies = {
-            "/api/health": {"status": "ok"},
-            "/api/auth/config": {"mode": mode, "demo_enabled": False},
-            "/api/ready": {"status": "ready", "migrations_at_head": at_head},
+            f"{SITE}/api/auth/config": {"mode": mode, "demo_enabled": False},
+            f"{API}/health": {"status": "ok"},
+            f"{API}/ready": {"status": "ready", "migrations_at_head": at_head},
         }
-        if request.url.path not in bodies:
+        if url not in bodies:
             return httpx.Response(404, json={"detail": "not found"})
-        status = 503 if request.url.path == "/api/ready" and not at_head else 200
-        return httpx.Response(status, json=bodies[request.url.path])
+        status = 503 if url.endswith("/ready") and not at_head else 200
+        return httpx.Response(status, json=bodies[url])
 
     return httpx.MockTransport(answer)
 
@@ -401,30 +440,73 @@ def _stubbed_rds_data(aws: Aws, stubber_calls: list[Stubber]) -> Aws:
     return WithStub(aws.region, aws.endpoint_url)
 
 
-OUTPUTS = {"database": {"cluster_arn": CLUSTER, "database_secret_arn": DB_SECRET,
-                        "database_name": "alex"}}  # fmt: skip
+OUTPUTS = {
+    "database": {"cluster_arn": CLUSTER, "database_secret_arn": DB_SECRET, "database_name": "alex"},
+    "frontend": {"site_url": SITE, "api_url": API},
+}
 
 
-def test_smoke_checks_the_api_sign_in_mode_readiness_and_a_data_api_read() -> None:
+def test_smoke_checks_the_site_the_api_routing_readiness_and_a_data_api_read() -> None:
     stubbers: list[Stubber] = []
     aws = _stubbed_rds_data(Aws("us-east-1"), stubbers)
-    lines = smoke("https://d1.cloudfront.net", OUTPUTS, aws, transport=_api())
+    lines = smoke(OUTPUTS, aws, transport=_api())
     assert lines == [
-        "GET /api/health: 200 ok",
-        "GET /api/auth/config: 200 ok",
-        "GET /api/ready: 200 ok",
+        f"GET {SITE}/: 200 ok",
+        f"GET {SITE}/api/auth/config: 200 ok",
+        f"GET {API}/health: 200 ok",
+        f"GET {API}/ready: 200 ok",
         "Data API read: schema at 0007_retirement_plan",
     ]
     stubbers[0].assert_no_pending_responses()
 
 
 @pytest.mark.parametrize(
-    ("transport", "path"),
-    [(_api(mode="local"), "/api/auth/config"), (_api(at_head=False), "/api/ready")],
+    ("transport", "url"),
+    [
+        (_api(site_html=False), f"{SITE}/"),
+        (_api(mode="local"), f"{SITE}/api/auth/config"),
+        (_api(at_head=False), f"{API}/ready"),
+    ],
 )
-def test_smoke_fails_naming_the_check(transport: httpx.MockTransport, path: str) -> None:
-    with pytest.raises(DeployError, match=f"GET {path}"):
-        smoke("https://d1.cloudfront.net", OUTPUTS, Aws("us-east-1"), transport=transport)
+def test_smoke_fails_naming_the_check(transport: httpx.MockTransport, url: str) -> None:
+    with pytest.raises(DeployError, match=f"GET {re.escape(url)} "):
+        smoke(OUTPUTS, Aws("us-east-1"), transport=transport)
+
+
+# --- the vector index ---------------------------------------------------------------------
+
+
+def test_deploy_creates_the_vector_index_once_and_destroy_deletes_it(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "vectors")
+    events: list[str] = []
+    deploy(_deployment(project, aws, terraform, events=events), package=lambda: None)
+    client = aws.client("s3vectors")
+    index = client.get_index(vectorBucketName="alex-vectors-vectors", indexName="alex-knowledge")
+    assert index["index"]["dimension"] == 1024
+    assert index["index"]["distanceMetric"] == "cosine"
+    assert "    vector index created" in events
+
+    events.clear()
+    deploy(_deployment(project, aws, terraform, events=events), package=lambda: None)
+    assert "    vector index already there" in events
+
+    destroy(_deployment(project, aws, terraform))
+    buckets = client.list_vector_buckets()["vectorBuckets"]
+    assert "alex-vectors-vectors" not in [bucket["vectorBucketName"] for bucket in buckets]
+
+
+def test_destroy_needs_the_inputs_the_deploy_recorded(project: Path, aws: Aws) -> None:
+    terraform = FakeTerraform(aws, "noinputs")
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    recorded = project / "build" / "deploy" / "inputs.tfvars.json"
+    assert json.loads(recorded.read_text())["owner"] == "team-alex"
+    recorded.unlink()
+    terraform.calls.clear()
+    with pytest.raises(DeployError, match="inputs the deployment was made with"):
+        destroy(_deployment(project, aws, terraform))
+    assert terraform.calls == []
 
 
 # --- Bedrock prerequisites ----------------------------------------------------------------
@@ -591,3 +673,17 @@ def test_preflight_returns_the_account_when_all_is_well(
     monkeypatch.setattr("alex.deploy.steps.bedrock_problems", lambda client, region, ids: [])
     deployment = _deployment(project, aws, FakeTerraform(aws, "ok"))
     assert preflight(deployment, tools={}) == "123456789012"
+
+
+def test_an_index_of_another_dimension_stops_the_deploy(project: Path, aws: Aws) -> None:
+    client = aws.client("s3vectors")
+    client.create_vector_bucket(vectorBucketName="alex-vectors-dims")
+    client.create_index(
+        vectorBucketName="alex-vectors-dims",
+        indexName="alex-knowledge",
+        dataType="float32",
+        dimension=256,
+        distanceMetric="cosine",
+    )
+    with pytest.raises(DeployError, match="has dimension 256 but the embedder gives 1024"):
+        deploy(_deployment(project, aws, FakeTerraform(aws, "dims")), package=lambda: None)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from alex.core.config import PROJECT_ROOT, get_settings
 from alex.deploy.steps import (
+    INPUTS_FILE,
     Aws,
     DeployError,
     DeployInputs,
@@ -20,6 +21,7 @@ from alex.deploy.steps import (
     deploy,
     destroy,
     preflight,
+    seed_knowledge,
     setup_database,
     smoke,
 )
@@ -58,6 +60,7 @@ def _deployment(inputs: DeployInputs) -> Deployment:
         operator=get_settings(),
         build_frontend=build_frontend,
         setup_database=setup_database,
+        seed_knowledge=seed_knowledge,
         smoke=smoke,
     )
 
@@ -84,8 +87,12 @@ def deploy_command(
     clerk_publishable_key: Annotated[
         str, typer.Option(envvar="ALEX_CLERK_PUBLISHABLE_KEY", help="Clerk's pk_… key.")
     ] = "",
-    clerk_jwks_url: Annotated[str, typer.Option(envvar="ALEX_CLERK_JWKS_URL")] = "",
-    clerk_issuer: Annotated[str, typer.Option(envvar="ALEX_CLERK_ISSUER")] = "",
+    clerk_jwks_url: Annotated[
+        str, typer.Option(envvar="ALEX_CLERK_JWKS_URL", help="Clerk's JWKS URL (required).")
+    ] = "",
+    clerk_issuer: Annotated[
+        str, typer.Option(envvar="ALEX_CLERK_ISSUER", help="Clerk's issuer origin (required).")
+    ] = "",
 ) -> None:
     """Create or update Alex in an AWS account and print its URL."""
     inputs = _inputs(
@@ -100,7 +107,7 @@ def deploy_command(
         clerk_jwks_url=clerk_jwks_url,
         clerk_issuer=clerk_issuer,
     )
-    deployment = _deployment(inputs)
+    deployment = _deployment(inputs.with_content_security_policy())
     try:
         account = preflight(deployment, tools=TOOLS)
         typer.echo(f"deploying to account {account} in {inputs.aws_region}")
@@ -111,22 +118,25 @@ def deploy_command(
 
 
 def destroy_command(
-    owner: Owner = "unknown",
-    region: Region = "us-east-1",
-    environment: Environment = "prod",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
 ) -> None:
-    """Remove every part of the deployment, newest first, emptying its buckets."""
-    inputs = _inputs(
-        aws_region=region, environment=environment, owner=owner, alert_email="unused@example.com"
-    )
-    if not yes and not typer.confirm(
-        f"Destroy the {environment} deployment in {region}, its database and files included?"
-    ):
+    """Remove every part of the deployment made from this checkout, newest first, emptying
+    its buckets. The inputs are the ones the deploy recorded."""
+    recorded = PROJECT_ROOT / "build" / "deploy" / INPUTS_FILE
+    if not recorded.is_file():
+        typer.echo(
+            f"error: {recorded.relative_to(PROJECT_ROOT)} is missing: nothing was deployed from "
+            "this checkout (or it was destroyed already)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    inputs = DeployInputs.model_validate_json(recorded.read_text(encoding="utf-8"))
+    where = f"{inputs.environment} deployment in {inputs.aws_region}"
+    if not yes and not typer.confirm(f"Destroy the {where}, its database and files included?"):
         raise typer.Exit(1)
     try:
         count = destroy(_deployment(inputs))
-    except TerraformError as exc:
+    except (DeployError, TerraformError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"destroyed {count} parts")

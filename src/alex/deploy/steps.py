@@ -38,6 +38,7 @@ FOUNDATION, DATABASE, KNOWLEDGE, AGENTS, FRONTEND = (
     "agents",
     "frontend",
 )
+INPUTS_FILE = "inputs.tfvars.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -62,14 +63,34 @@ class DeployInputs(BaseModel):
     monthly_budget_usd: int = Field(default=50, ge=1, le=100_000)
     model_id: str = "bedrock/us.amazon.nova-pro-v1:0"
     embedding_model: str = "bedrock/amazon.titan-embed-text-v2:0"
-    clerk_jwks_url: str = ""
-    clerk_issuer: str = ""
-    clerk_publishable_key: str = ""
+    # On AWS sign-in is Clerk's: the API verifies tokens with these two.
+    clerk_jwks_url: str = Field(pattern=r"^https://[^/\s]+/\S*$")
+    clerk_issuer: str = Field(pattern=r"^https://[^/\s]+$")
+    clerk_publishable_key: str = Field(default="", pattern=r"^(pk_(test|live)_[A-Za-z0-9+/=_-]+)?$")
     extra_cors_origins: list[str] = Field(default_factory=list)
+    # The web app's Content-Security-Policy (CloudFront sends it): the API's own, for these
+    # Clerk settings, so pages and API answers carry the same policy.
+    content_security_policy: str = ""
+
+    def with_content_security_policy(self) -> DeployInputs:
+        from alex.api.security import content_security_policy
+
+        settings = Settings(
+            _env_file=None,
+            auth="clerk",
+            clerk_jwks_url=self.clerk_jwks_url,
+            clerk_issuer=self.clerk_issuer,
+            clerk_publishable_key=self.clerk_publishable_key,
+        )
+        return self.model_copy(
+            update={"content_security_policy": content_security_policy(settings)}
+        )
 
     def var_file(self, directory: Path) -> Path:
+        """Written on every deploy and kept: destroy passes the very same values (Terraform
+        validates variables on destroy too)."""
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "inputs.tfvars.json"
+        path = directory / INPUTS_FILE
         path.write_text(json.dumps(self.model_dump(), indent=2), encoding="utf-8")
         return path
 
@@ -93,8 +114,14 @@ class DatabaseSetup(Protocol):
         ...
 
 
+class KnowledgeSetup(Protocol):
+    def __call__(self, settings: Settings) -> int:
+        """File the starter notes in the knowledge base; return how many were new."""
+        ...
+
+
 class Smoke(Protocol):
-    def __call__(self, site_url: str, outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
+    def __call__(self, outputs: dict[str, dict[str, Any]], aws: Aws) -> list[str]:
         """Lines describing what was checked; raises DeployError on a failed check."""
         ...
 
@@ -110,6 +137,7 @@ class Deployment:
     operator: Settings
     build_frontend: Callable[[Path, DeployInputs], Path]
     setup_database: DatabaseSetup
+    seed_knowledge: KnowledgeSetup
     smoke: Smoke
     say: Callable[[str], None] = print
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -167,6 +195,12 @@ def deploy(deployment: Deployment, *, package: Callable[[], None]) -> str:
             say("==> migrating and seeding the database through the Data API")
             revision = deployment.setup_database(_aws_settings(deployment))
             say(f"    database at revision {revision}")
+        elif part.name == KNOWLEDGE:
+            say("==> creating the vector index and filing the starter notes")
+            created = create_vector_index(deployment)
+            say(f"    vector index {'created' if created else 'already there'}")
+            added = deployment.seed_knowledge(_aws_settings(deployment))
+            say(f"    {added} starter notes filed")
     frontend = _outputs(deployment, FRONTEND)
     say("==> building the web app")
     site = deployment.build_frontend(deployment.root, deployment.inputs)
@@ -177,7 +211,7 @@ def deploy(deployment: Deployment, *, package: Callable[[], None]) -> str:
     )
     say(f"    CloudFront invalidation {invalidation} started")
     say("==> smoke test")
-    for line in deployment.smoke(frontend["site_url"], deployment.outputs, deployment.aws):
+    for line in deployment.smoke(deployment.outputs, deployment.aws):
         say(f"    {line}")
     say(f"Alex is live at {frontend['site_url']}")
     return str(frontend["site_url"])
@@ -237,6 +271,52 @@ def _aws_settings(deployment: Deployment) -> Settings:
     if deployment.aws.endpoint_url:
         update["aws_endpoint_url"] = deployment.aws.endpoint_url
     return deployment.operator.model_copy(update=update)
+
+
+def create_vector_index(deployment: Deployment) -> bool:
+    """The S3 Vectors bucket and index (the AWS provider this was built with has no resource
+    for them), with the dimension, type and metric the knowledge part states. Returns False
+    when both were there already."""
+    knowledge = _outputs(deployment, KNOWLEDGE)
+    client = deployment.aws.client("s3vectors")
+    inputs = deployment.inputs
+    tags = {"Project": inputs.project, "Environment": inputs.environment, "Owner": inputs.owner}
+    bucket, name = knowledge["vectors_bucket"], knowledge["vectors_index"]
+    dimension = int(knowledge["vectors_dimension"])
+    created = False
+    try:
+        client.get_vector_bucket(vectorBucketName=bucket)
+    except client.exceptions.NotFoundException:
+        client.create_vector_bucket(vectorBucketName=bucket, tags=tags)
+        created = True
+    try:
+        index = client.get_index(vectorBucketName=bucket, indexName=name)["index"]
+    except client.exceptions.NotFoundException:
+        client.create_index(
+            vectorBucketName=bucket,
+            indexName=name,
+            dataType=knowledge.get("vectors_data_type", "float32"),
+            dimension=dimension,
+            distanceMetric=knowledge.get("vectors_distance_metric", "cosine"),
+            tags=tags,
+        )
+        return True
+    if int(index["dimension"]) != dimension:
+        raise DeployError(
+            f"the vector index {name} has dimension {index['dimension']} but the embedder "
+            f"gives {dimension}: run scripts/destroy.py (or delete the index) and deploy again"
+        )
+    return created
+
+
+def delete_vector_index(client: Any, bucket: str, index: str) -> bool:
+    """Undo `create_vector_index`; False when there was nothing to delete."""
+    try:
+        client.delete_index(vectorBucketName=bucket, indexName=index)
+        client.delete_vector_bucket(vectorBucketName=bucket)
+    except client.exceptions.NotFoundException:
+        return False
+    return True
 
 
 def upload_site(s3: S3Client, site: Path, bucket: str) -> tuple[int, int]:
@@ -302,15 +382,13 @@ def _with_path(extra: dict[str, str]) -> dict[str, str]:
 
 
 def setup_database(settings: Settings) -> str:
-    """Migrate through the Data API, load the shared reference data, and file the starter
-    notes in the knowledge base (embedded with the deployed embedder)."""
+    """Migrate through the Data API and load the shared reference data (the S&P 500, the
+    fund list): what `alex db seed` does, without the demo user."""
     from alembic.runtime.migration import MigrationContext
 
     from alex.db.migrate import upgrade
     from alex.db.seed import seed_reference
     from alex.db.session import make_engine, session_scope
-    from alex.knowledge.factory import knowledge_base
-    from alex.knowledge.seed import seed_starter_notes
 
     url = settings.resolved_database_url
     upgrade(url)
@@ -318,7 +396,6 @@ def setup_database(settings: Settings) -> str:
     try:
         with session_scope(engine) as session:
             seed_reference(session)
-        seed_starter_notes(knowledge_base(settings, engine))
         with engine.connect() as connection:
             heads = MigrationContext.configure(connection).get_current_heads()
     finally:
@@ -326,31 +403,46 @@ def setup_database(settings: Settings) -> str:
     return ", ".join(heads)
 
 
+def seed_knowledge(settings: Settings) -> int:
+    """The starter notes, embedded with the deployed embedder into the S3 Vectors index."""
+    from alex.db.session import make_engine
+    from alex.knowledge.factory import knowledge_base
+    from alex.knowledge.seed import seed_starter_notes
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        results = seed_starter_notes(knowledge_base(settings, engine))
+    finally:
+        engine.dispose()
+    return sum(1 for result in results if result.created)
+
+
 def smoke(
-    site_url: str,
     outputs: dict[str, dict[str, Any]],
     aws: Aws,
     *,
     transport: httpx.BaseTransport | None = None,
 ) -> list[str]:
-    """Through CloudFront: the API is up, sign-in is Clerk, the database answers at the
-    latest migration (a Data API read made by the API itself); and directly: a Data API read
-    of the schema revision."""
+    """The site through CloudFront (its home page, and `/api/*` reaching the API with Clerk
+    sign-in); the API's own endpoint (up, and the database at the latest migration: a Data
+    API read made by the API); and a direct Data API read of the schema revision."""
+    frontend = outputs[FRONTEND]
+    site, api = frontend["site_url"].rstrip("/"), frontend["api_url"].rstrip("/")
+    checks: list[tuple[str, Callable[[httpx.Response], bool]]] = [
+        (f"{site}/", lambda r: "text/html" in r.headers.get("content-type", "")),
+        (f"{site}/api/auth/config", lambda r: _json(r).get("mode") == "clerk"),
+        (f"{api}/health", lambda r: _json(r).get("status") == "ok"),
+        (f"{api}/ready", lambda r: _json(r).get("migrations_at_head") is True),
+    ]
     lines: list[str] = []
-    with httpx.Client(base_url=site_url, timeout=30, transport=transport) as client:
-        for path, check in (
-            ("/api/health", lambda body: body.get("status") == "ok"),
-            ("/api/auth/config", lambda body: body.get("mode") == "clerk"),
-            ("/api/ready", lambda body: body.get("migrations_at_head") is True),
-        ):
-            response = client.get(path)
-            body = response.json() if "json" in response.headers.get("content-type", "") else {}
-            if response.status_code != 200 or not check(body):
+    with httpx.Client(timeout=30, transport=transport) as client:
+        for url, check in checks:
+            response = client.get(url)
+            if response.status_code != 200 or not check(response):
                 raise DeployError(
-                    f"smoke test: GET {path} answered {response.status_code} "
-                    f"{response.text[:200]!r}"
+                    f"smoke test: GET {url} answered {response.status_code} {response.text[:200]!r}"
                 )
-            lines.append(f"GET {path}: {response.status_code} ok")
+            lines.append(f"GET {url}: {response.status_code} ok")
     database = outputs[DATABASE]
     answer = aws.client("rds-data").execute_statement(
         resourceArn=database["cluster_arn"],
@@ -365,6 +457,13 @@ def smoke(
     return lines
 
 
+def _json(response: httpx.Response) -> dict[str, Any]:
+    if "json" not in response.headers.get("content-type", ""):
+        return {}
+    body = response.json()
+    return body if isinstance(body, dict) else {}
+
+
 # --- destroy --------------------------------------------------------------------------------
 
 
@@ -372,13 +471,23 @@ def destroy(deployment: Deployment) -> int:
     """Empty what Terraform cannot delete while full, then destroy every part in reverse.
     Parts with nothing in their state are skipped. Returns the number of parts destroyed."""
     say = deployment.say
-    var_file = deployment.inputs.var_file(deployment.work_dir)
+    var_file = deployment.work_dir / INPUTS_FILE
     done = 0
     for part in reversed(parts(deployment.terraform_root)):
         if not part.has_resources():
             say(f"==> {part.path.name}: nothing deployed")
             continue
+        if not var_file.is_file():
+            raise DeployError(
+                f"{var_file} is missing: it records the inputs the deployment was made with, "
+                "and Terraform needs them to destroy it. Run destroy from the checkout that "
+                "deployed."
+            )
         outputs = deployment.terraform.outputs(part)
+        if part.name == KNOWLEDGE and outputs.get("vectors_bucket"):
+            client = deployment.aws.client("s3vectors")
+            if delete_vector_index(client, outputs["vectors_bucket"], outputs["vectors_index"]):
+                say(f"    deleted the vector index in {outputs['vectors_bucket']}")
         for bucket_output in ("site_bucket", "artifacts_bucket"):
             if outputs.get(bucket_output):
                 removed = empty_bucket(deployment.aws.client("s3"), outputs[bucket_output])
