@@ -30,6 +30,10 @@ locals {
     # Prometheus counters would live in one execution environment each, and nothing scrapes
     # them: the dashboard reads CloudWatch's own metrics instead.
     ALEX_METRICS_ENABLED = "false"
+    # A synchronous Lambda request is at most 6 MB, and API Gateway sends an upload base64
+    # encoded (4/3 the size): 4 MB of file is 5.3 MB on the wire, so a larger one would be
+    # refused by Lambda with an opaque 413 before the app could name the limit.
+    ALEX_KNOWLEDGE_MAX_UPLOAD_BYTES = "4000000"
   }
 }
 
