@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from limits.storage import MovingWindowSupport, Storage
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from alex.db.models import RateLimitHit
@@ -76,7 +76,10 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def _hold(self, conn: Connection, key: str, now: float) -> None:
         """Serialise this transaction with every other writer of `key` until it ends."""
         if conn.dialect.name == "postgresql":
-            conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+            # Called in FROM, so the row holds a number and not the `void` the function returns,
+            # which the RDS Data API refuses to return.
+            lock = func.pg_advisory_xact_lock(func.hashtextextended(key, 0))
+            conn.execute(select(literal(1)).select_from(lock))
         # On SQLite the first write takes the database's write lock for the transaction.
         conn.execute(
             delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.expires_at <= now)

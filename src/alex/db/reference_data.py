@@ -277,9 +277,12 @@ def upsert_instruments(
     # `origin` and the timestamps are this function's to set.
     columns = [c for c in unique[0] if c not in {"symbol", "origin", "created_at", "updated_at"}]
     now = utcnow()
-    dialect = session.get_bind().dialect.name
+    dialect = session.get_bind().dialect
+    # The RDS Data API takes no array parameters: through it the rows go in batches, each one
+    # BatchExecuteStatement call.
+    unnest = dialect.name == "postgresql" and dialect.driver != "dataapi"
     stmt: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
+    if unnest:
         # psycopg runs an executemany row by row, and its Python side (~35 us a row) was the
         # whole cost; instead the rows travel as one array per column, unnested server-side.
         names = ["symbol", *columns]
@@ -319,7 +322,7 @@ def upsert_instruments(
         # Plain comparisons, not IN: an expanding IN cannot run as executemany.
         where=or_(*(table.c.origin == o for o in _REPLACEABLE[origin])) & changed,
     )
-    if dialect == "postgresql":
+    if unnest:
         session.execute(upsert)
     else:
         for start in range(0, len(unique), BATCH_SIZE):

@@ -8,10 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from alex.core.config import get_settings
+from alex.db.dataapi.dialect import register as register_data_api
+
+register_data_api()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -31,6 +34,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if url.startswith("postgresql+dataapi"):
+        # No pre-ping: a Data API "connection" is a boto3 client and a transaction id, with no
+        # socket to go stale. The pool bounds concurrent transactions, as for psycopg.
+        return create_engine(
+            url, echo=echo, pool_size=10, max_overflow=20, connect_args=_data_api_args(url)
+        )
     return create_engine(
         url,
         echo=echo,
@@ -38,6 +47,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         max_overflow=20,
         pool_pre_ping=True,
     )
+
+
+def _data_api_args(url: str) -> dict[str, Any]:
+    """ALEX_AWS_ENDPOINT_URL, unless the URL names its own endpoint."""
+    endpoint = get_settings().aws_endpoint_url
+    if endpoint and "endpoint_url" not in make_url(url).query:
+        return {"endpoint_url": endpoint}
+    return {}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
