@@ -99,9 +99,21 @@ data "aws_iam_policy_document" "sagemaker" {
     actions   = ["s3:GetObject"]
     resources = ["${local.foundation.artifacts_bucket_arn}/${local.model_data_key}"]
   }
+  # Two statements: kms:GrantIsForAWSResource exists only on grant operations, so under it
+  # Decrypt would always be denied and the model data could not be read.
   statement {
     sid       = "DecryptModelData"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"]
+    actions   = ["kms:Decrypt"]
+    resources = [local.foundation.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${var.aws_region}.amazonaws.com"]
+    }
+  }
+  statement {
+    sid       = "GrantForEndpoint"
+    actions   = ["kms:CreateGrant"]
     resources = [local.foundation.kms_key_arn]
     condition {
       test     = "Bool"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from botocore.stub import Stubber
 from pydantic import SecretStr
 
 from alex.core.config import Settings
-from alex.deploy.checks import bedrock_model, bedrock_problems
+from alex.deploy.checks import bedrock_model, bedrock_problems, model_regions
 from alex.deploy.steps import (
     IMMUTABLE,
     REVALIDATE,
@@ -28,10 +29,12 @@ from alex.deploy.steps import (
     DeployError,
     DeployInputs,
     Deployment,
+    content_type_of,
     deploy,
     destroy,
     preflight,
     secret_settings,
+    setup_database,
     smoke,
 )
 from alex.deploy.terraform import Part, parts
@@ -101,15 +104,29 @@ class FakeTerraform:
     def destroy(self, part: Part, var_file: Path) -> None:
         self.calls.append(("destroy", part.path.name))
         s3 = self.aws.client("s3")
+        outputs = self._outputs.pop(part.path.name, {})
         for key in ("site_bucket", "artifacts_bucket"):
-            if bucket := self.outputs(part).get(key):
+            if bucket := outputs.get(key):
                 s3.delete_bucket(Bucket=bucket)  # fails while the bucket holds anything
+        if secret := outputs.get("app_secret_arn"):
+            self.aws.client("secretsmanager").delete_secret(
+                SecretId=secret, ForceDeleteWithoutRecovery=True
+            )
         part.state_file.write_text(json.dumps({"resources": []}))
 
     def outputs(self, part: Part) -> dict[str, Any]:
         return self._outputs.get(part.path.name, {})
 
+    def output_names(self, name: str) -> list[str]:
+        """The output names this fake gives part `name`, without creating anything."""
+        return list(_FAKE_OUTPUT_NAMES[name])
+
     def _create(self, name: str) -> dict[str, Any]:
+        outputs = self._build(name)
+        assert set(outputs) == set(_FAKE_OUTPUT_NAMES[name]), name
+        return outputs
+
+    def _build(self, name: str) -> dict[str, Any]:
         s3 = self.aws.client("s3")
         if name == "foundation":
             bucket = f"alex-artifacts-{self.suffix}"
@@ -120,7 +137,10 @@ class FakeTerraform:
             secret = self.aws.client("secretsmanager").create_secret(Name=f"alex/{self.suffix}")
             return {"artifacts_bucket": bucket, "app_secret_arn": secret["ARN"]}
         if name == "embeddings":
-            return {"embedding_model": "bedrock/amazon.titan-embed-text-v2:0"}
+            return {
+                "embedding_model": "bedrock/amazon.titan-embed-text-v2:0",
+                "embedding_dimensions": 1024,
+            }
         if name == "database":
             return {
                 "cluster_arn": CLUSTER,
@@ -153,9 +173,27 @@ class FakeTerraform:
         return {"function_names": {}}
 
 
+_FAKE_OUTPUT_NAMES = {
+    "foundation": ("artifacts_bucket", "app_secret_arn"),
+    "embeddings": ("embedding_model", "embedding_dimensions"),
+    "database": ("cluster_arn", "database_secret_arn", "database_name", "database_url"),
+    "knowledge": (
+        "vectors_bucket",
+        "vectors_index",
+        "vectors_dimension",
+        "vectors_data_type",
+        "vectors_distance_metric",
+    ),
+    "researcher": ("function_names",),
+    "agents": ("function_names",),
+    "frontend": ("site_bucket", "cloudfront_distribution_id", "site_url", "api_url"),
+    "observability": ("function_names",),
+}
+
+
 def _distribution_config(bucket: str) -> dict[str, Any]:
     return {
-        "CallerReference": bucket,
+        "CallerReference": f"{bucket}-{uuid.uuid4()}",
         "Comment": "test",
         "Enabled": True,
         "Origins": {
@@ -223,7 +261,8 @@ def _deployment(project: Path, aws: Aws, terraform: FakeTerraform, **kw: Any) ->
     def seed_knowledge(settings: Settings) -> int:
         events.append(
             f"knowledge {settings.vector_store} {settings.s3_vectors_bucket} "
-            f"{settings.s3_vectors_index} {settings.embedding_model}"
+            f"{settings.s3_vectors_index} {settings.embedding_model} "
+            f"{settings.embedding_dimensions}"
         )
         return 12
 
@@ -269,7 +308,8 @@ def test_deploy_applies_every_part_in_order_then_builds_uploads_and_checks(
     assert events.index("==> applying 03_database") < database_step
     assert database_step < events.index("==> applying 04_knowledge")
     knowledge_step = events.index(
-        "knowledge s3vectors alex-vectors-order alex-knowledge bedrock/amazon.titan-embed-text-v2:0"
+        "knowledge s3vectors alex-vectors-order alex-knowledge "
+        "bedrock/amazon.titan-embed-text-v2:0 1024"
     )
     assert events.index("==> applying 04_knowledge") < knowledge_step
     assert knowledge_step < events.index("==> applying 05_researcher")
@@ -403,7 +443,11 @@ def _api(mode: str = "clerk", at_head: bool = True, site_html: bool = True) -> h
             kind = "text/html" if site_html else "application/xml"
             return httpx.Response(200, text="<html></html>", headers={"content-type": kind})
         bodies = {
-            f"{SITE}/api/auth/config": {"mode": mode, "demo_enabled": False},
+            f"{SITE}/api/auth/config": {
+                "mode": mode,
+                "demo_enabled": False,
+                "clerk_publishable_key": "pk_test_abc",
+            },
             f"{API}/health": {"status": "ok"},
             f"{API}/ready": {"status": "ready", "migrations_at_head": at_head},
         }
@@ -671,8 +715,13 @@ def test_preflight_returns_the_account_when_all_is_well(
 ) -> None:
     monkeypatch.setattr("alex.deploy.steps.terraform_version_problem", lambda: None)
     monkeypatch.setattr("alex.deploy.steps.bedrock_problems", lambda client, region, ids: [])
+    monkeypatch.setattr(
+        "alex.deploy.steps.model_regions", lambda client, region, model: ["eu-west-1", "eu-west-3"]
+    )
     deployment = _deployment(project, aws, FakeTerraform(aws, "ok"))
     assert preflight(deployment, tools={}) == "123456789012"
+    # IAM grants the model where its inference profile sends requests.
+    assert deployment.inputs.bedrock_regions == ["eu-west-1", "eu-west-3"]
 
 
 def test_an_index_of_another_dimension_stops_the_deploy(project: Path, aws: Aws) -> None:
@@ -687,3 +736,181 @@ def test_an_index_of_another_dimension_stops_the_deploy(project: Path, aws: Aws)
     )
     with pytest.raises(DeployError, match="has dimension 256 but the embedder gives 1024"):
         deploy(_deployment(project, aws, FakeTerraform(aws, "dims")), package=lambda: None)
+
+
+# --- the database steps through the Data API stand-in -------------------------------------
+
+
+@pytest.fixture
+def data_api_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, str]]:
+    """(the Data API URL of a new empty database, the stand-in's endpoint, the database name),
+    served by the RDS Data API stand-in over the PostgreSQL at 127.0.0.1:5432."""
+    from sqlalchemy import URL, create_engine, make_url, text
+
+    from tests.conftest import POSTGRES_ADMIN_URL, _postgres_unavailable
+    from tests.db.conftest import DUMMY_AWS_ENV, data_api_url
+    from tests.standins.rds_data import DataApiStandIn
+
+    for key, value in DUMMY_AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"alex_test_deploy_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        _postgres_unavailable(str(exc).splitlines()[0])
+    server = make_url(POSTGRES_ADMIN_URL)
+    stand_in = DataApiStandIn(
+        URL.create(
+            "postgresql", server.username, server.password, server.host, server.port
+        ).render_as_string(hide_password=False),
+        default_database=name,
+    )
+    yield data_api_url(name, stand_in.url), stand_in.url, name
+    stand_in.close()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_the_database_step_migrates_and_seeds_through_the_data_api(
+    data_api_database: tuple[str, str, str],
+) -> None:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import func, select
+
+    from alex.db.migrate import alembic_config
+    from alex.db.models import Instrument
+    from alex.db.session import make_engine, session_scope
+    from tests.standins.rds_data import CLUSTER_ARN, SECRET_ARN
+
+    url, endpoint, name = data_api_database
+    revision = setup_database(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert revision == head
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Instrument)) > 30_000
+    engine.dispose()
+    # The smoke test's own Data API read, on the wire to the same stand-in.
+    answer = (
+        Aws("us-east-1", endpoint)
+        .client("rds-data")
+        .execute_statement(
+            resourceArn=CLUSTER_ARN,
+            secretArn=SECRET_ARN,
+            database=name,
+            sql="SELECT version_num FROM alembic_version",
+        )
+    )
+    assert answer["records"] == [[{"stringValue": head}]]
+
+
+def test_the_regions_of_a_model_come_from_its_inference_profile(
+    bedrock: tuple[Any, Stubber],
+) -> None:
+    client, stubber = bedrock
+    arn = "arn:aws:bedrock:{}::foundation-model/amazon.nova-pro-v1:0"
+    stubber.add_response(
+        "get_inference_profile",
+        {
+            "inferenceProfileName": "EU Nova Pro",
+            "inferenceProfileArn": "arn:aws:bedrock:eu-west-1:1:inference-profile/eu.x",
+            "inferenceProfileId": "eu.amazon.nova-pro-v1:0",
+            "status": "ACTIVE",
+            "type": "SYSTEM_DEFINED",
+            "models": [
+                {"modelArn": arn.format(region)}
+                for region in ("eu-west-3", "eu-central-1", "eu-west-1", "eu-west-3")
+            ],
+        },
+        {"inferenceProfileIdentifier": "eu.amazon.nova-pro-v1:0"},
+    )
+    regions = model_regions(client, "eu-west-1", "bedrock/eu.amazon.nova-pro-v1:0")
+    assert regions == ["eu-central-1", "eu-west-1", "eu-west-3"]
+    # A model called on demand answers in the deployment's region.
+    assert model_regions(client, "us-west-2", "bedrock/amazon.titan-embed-text-v2:0") == [
+        "us-west-2"
+    ]
+
+
+def test_another_environment_or_region_is_refused_over_a_live_deployment(
+    project: Path, aws: Aws
+) -> None:
+    terraform = FakeTerraform(aws, "switch")
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    terraform.calls.clear()
+    for change in ({"environment": "staging"}, {"aws_region": "eu-west-1"}):
+        other = _deployment(project, aws, terraform)
+        other.inputs = INPUTS.model_copy(update=change)
+        with pytest.raises(DeployError, match="would replace or orphan it"):
+            deploy(other, package=lambda: None)
+    assert terraform.calls == []
+    # Once destroyed, the checkout may deploy anything.
+    destroy(_deployment(project, aws, terraform))
+    other = _deployment(project, aws, terraform)
+    other.inputs = INPUTS.model_copy(update={"environment": "staging"})
+    deploy(other, package=lambda: None)
+
+
+def test_the_app_secret_drops_keys_that_are_no_longer_settings(project: Path, aws: Aws) -> None:
+    terraform = FakeTerraform(aws, "stale")
+    events: list[str] = []
+    deploy(_deployment(project, aws, terraform), package=lambda: None)
+    arn = terraform.outputs(Part(project / "terraform" / "01_foundation"))["app_secret_arn"]
+    client = aws.client("secretsmanager")
+    value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    client.put_secret_value(
+        SecretId=arn, SecretString=json.dumps({**value, "ALEX_RENAMED_LONG_AGO": "x"})
+    )
+    deploy(_deployment(project, aws, terraform, events=events), package=lambda: None)
+    again = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    assert "ALEX_RENAMED_LONG_AGO" not in again
+    assert again["ALEX_KNOWLEDGE_SERVICE_KEY"] == value["ALEX_KNOWLEDGE_SERVICE_KEY"]
+    assert "    dropped from the app secret (no longer settings): ALEX_RENAMED_LONG_AGO" in events
+
+
+def test_operator_settings_that_are_not_secret_travel_in_the_app_secret() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        price_provider="polygon",
+        polygon_api_key=SecretStr("pk"),
+    )
+    assert secret_settings(settings) == {
+        "ALEX_POLYGON_API_KEY": "pk",
+        "ALEX_PRICE_PROVIDER": "polygon",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("app-1a2b.js", "text/javascript"),
+        ("INDEX.HTML", "text/html"),
+        ("font.woff2", "font/woff2"),
+        ("data.bin", "application/octet-stream"),
+    ],
+)
+def test_content_types_do_not_depend_on_the_machine(name: str, kind: str) -> None:
+    assert content_type_of(Path(name)) == kind
+
+
+def test_the_fake_terraform_reads_only_outputs_the_real_parts_declare(
+    tmp_path: Path,
+) -> None:
+    import hcl2
+
+    fake = FakeTerraform(Aws("us-east-1"), "names")
+    for name in PART_NAMES:
+        outputs_tf = PROJECT_ROOT / "terraform" / name / "outputs.tf"
+        declared = {
+            key.strip('"')
+            for block in hcl2.loads(outputs_tf.read_text()).get("output", [])
+            for key in block
+        }
+        faked = set(fake.output_names(name.split("_", 1)[1]))
+        assert faked <= declared, (name, faked - declared)

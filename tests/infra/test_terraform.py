@@ -33,9 +33,17 @@ REQUIRED_TAGS = {"Project", "Environment", "Owner"}
 # The outputs scripts/deploy.py reads; every part also says which functions it made.
 REQUIRED_OUTPUTS = {
     "01_foundation": {"artifacts_bucket", "app_secret_arn"},
-    "02_embeddings": {"embedding_model"},
+    "02_embeddings": {"embedding_model", "embedding_dimensions"},
     "03_database": {"cluster_arn", "database_secret_arn", "database_name", "database_url"},
-    "04_knowledge": {"vectors_bucket", "vectors_index", "ingest_url"},
+    # scripts/deploy.py creates the vector index from these (alex.deploy.steps).
+    "04_knowledge": {
+        "vectors_bucket",
+        "vectors_index",
+        "vectors_dimension",
+        "vectors_data_type",
+        "vectors_distance_metric",
+        "ingest_url",
+    },
     "06_agents": {"queue_url", "dlq_url", "function_names"},
     "07_frontend": {
         "site_bucket",

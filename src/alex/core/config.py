@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # --- runtime ---
     env: Literal["local", "production"] = "local"
     # Secrets Manager secrets (ARNs) whose JSON objects hold more of these variables by their
-    # environment names (`{"ALEX_CLERK_SECRET_KEY": "…"}`): how the AWS profile gets its keys
+    # environment names (`{"ALEX_LANGFUSE_SECRET_KEY": "…"}`): how the AWS profile gets its keys
     # without putting them in Lambda environment variables. The environment wins over them.
     secret_arns: list[str] = Field(default_factory=list)
     var_dir: Path = DEFAULT_VAR_DIR

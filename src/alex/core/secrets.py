@@ -3,7 +3,7 @@
 In the AWS profile a function's environment names its secrets (`ALEX_SECRET_ARNS`), never their
 values: Terraform creates each secret empty and `scripts/deploy.py` writes its value, so no key
 lands in a Lambda's configuration or in Terraform's state. A secret's value is a JSON object of
-the same variables a `.env` file would hold (`{"ALEX_CLERK_SECRET_KEY": "…"}`); a key that is
+the same variables a `.env` file would hold (`{"ALEX_LANGFUSE_SECRET_KEY": "…"}`); a key that is
 not one of ours is refused by name (a typo would otherwise be a silently missing setting).
 
 pydantic-settings' own `AWSSecretsManagerSettingsSource` does the reading; the client's region is

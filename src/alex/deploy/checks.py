@@ -100,3 +100,13 @@ def bedrock_problems(bedrock: BedrockClient, region: str, litellm_ids: list[str]
                 "for a use case first)"
             )
     return problems
+
+
+def model_regions(bedrock: BedrockClient, region: str, litellm_id: str) -> list[str]:
+    """The regions a Bedrock model id sends requests to: those of the inference profile's
+    models (from the profile itself), or `region` for a model called on demand."""
+    model = bedrock_model(litellm_id)
+    if model is None or _PROFILE_PREFIX.sub("", model) == model:
+        return [region]
+    profile = bedrock.get_inference_profile(inferenceProfileIdentifier=model)
+    return sorted({entry["modelArn"].split(":")[3] for entry in profile["models"]})

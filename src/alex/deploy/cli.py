@@ -95,6 +95,8 @@ def deploy_command(
     ] = "",
 ) -> None:
     """Create or update Alex in an AWS account and print its URL."""
+    # Flags and the environment first, then `.env` (read through the settings).
+    operator = get_settings()
     inputs = _inputs(
         aws_region=region,
         environment=environment,
@@ -103,9 +105,9 @@ def deploy_command(
         monthly_budget_usd=monthly_budget_usd,
         model_id=model,
         embedding_model=embedding_model,
-        clerk_publishable_key=clerk_publishable_key,
-        clerk_jwks_url=clerk_jwks_url,
-        clerk_issuer=clerk_issuer,
+        clerk_publishable_key=clerk_publishable_key or operator.clerk_publishable_key,
+        clerk_jwks_url=clerk_jwks_url or operator.clerk_jwks_url,
+        clerk_issuer=clerk_issuer or operator.clerk_issuer,
     )
     deployment = _deployment(inputs.with_content_security_policy())
     try:

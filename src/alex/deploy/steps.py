@@ -9,7 +9,9 @@ import json
 import logging
 import mimetypes
 import os
+import re
 import secrets as token_source
+import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,10 +21,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from alex.core.config import Settings
-from alex.deploy.checks import bedrock_problems, credentials_problem, tool_problems
+from alex.deploy.checks import (
+    bedrock_problems,
+    credentials_problem,
+    model_regions,
+    tool_problems,
+)
 from alex.deploy.terraform import Terraform, parts, terraform_version_problem
 
 if TYPE_CHECKING:
@@ -63,14 +70,31 @@ class DeployInputs(BaseModel):
     monthly_budget_usd: int = Field(default=50, ge=1, le=100_000)
     model_id: str = "bedrock/us.amazon.nova-pro-v1:0"
     embedding_model: str = "bedrock/amazon.titan-embed-text-v2:0"
+    # Where the agents' inference profile may send requests: IAM grants the model there.
+    # Filled by the preflight from the profile itself (GetInferenceProfile).
+    bedrock_regions: list[str] = Field(
+        default_factory=lambda: ["us-east-1", "us-east-2", "us-west-2"]
+    )
     # On AWS sign-in is Clerk's: the API verifies tokens with these two.
     clerk_jwks_url: str = Field(pattern=r"^https://[^/\s]+/\S*$")
     clerk_issuer: str = Field(pattern=r"^https://[^/\s]+$")
-    clerk_publishable_key: str = Field(default="", pattern=r"^(pk_(test|live)_[A-Za-z0-9+/=_-]+)?$")
+    # Built into the web app: without it the site would offer local sign-in forms that an
+    # API in Clerk mode refuses.
+    clerk_publishable_key: str = Field(pattern=r"^pk_(test|live)_[A-Za-z0-9+/=_-]+$")
     extra_cors_origins: list[str] = Field(default_factory=list)
     # The web app's Content-Security-Policy (CloudFront sends it): the API's own, for these
     # Clerk settings, so pages and API answers carry the same policy.
     content_security_policy: str = ""
+
+    @field_validator("model_id", "embedding_model")
+    @classmethod
+    def _litellm_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9_-]+/[\w.:/-]+", value):
+            raise ValueError("must be a LiteLLM id <provider>/<model>")
+        if value.startswith("bedrock/global."):
+            # It may route to any region, which IAM cannot name (Terraform refuses it too).
+            raise ValueError("a global. inference profile cannot be granted: use us., eu. or apac.")
+        return value
 
     def with_content_security_policy(self) -> DeployInputs:
         from alex.api.security import content_security_policy
@@ -174,6 +198,10 @@ def preflight(deployment: Deployment, *, tools: dict[str, str]) -> str:
             "cannot deploy yet:\n" + "\n".join(f"  - {problem}" for problem in problems)
         )
     assert account is not None
+    regions = model_regions(
+        deployment.aws.client("bedrock"), deployment.inputs.aws_region, deployment.inputs.model_id
+    )
+    deployment.inputs = deployment.inputs.model_copy(update={"bedrock_regions": regions})
     return account
 
 
@@ -182,6 +210,7 @@ def deploy(deployment: Deployment, *, package: Callable[[], None]) -> str:
     the secret keeps its generated keys, uploads replace the site."""
     say = deployment.say
     all_parts = parts(deployment.terraform_root)
+    _same_deployment(deployment)
     say("==> packaging the Lambda functions")
     package()
     var_file = deployment.inputs.var_file(deployment.work_dir)
@@ -217,6 +246,28 @@ def deploy(deployment: Deployment, *, package: Callable[[], None]) -> str:
     return str(frontend["site_url"])
 
 
+def _same_deployment(deployment: Deployment) -> None:
+    """Each part keeps one local state: deploying another project, environment or region over
+    it would make Terraform rename (so replace, and delete) or lose track of (so orphan) what
+    the recorded deployment created."""
+    recorded = deployment.work_dir / INPUTS_FILE
+    if not recorded.is_file():
+        return
+    before = DeployInputs.model_validate_json(recorded.read_text(encoding="utf-8"))
+    changed = [
+        f"{name} {getattr(before, name)!r} -> {getattr(deployment.inputs, name)!r}"
+        for name in ("project", "environment", "aws_region")
+        if getattr(before, name) != getattr(deployment.inputs, name)
+    ]
+    if changed and any(part.has_resources() for part in parts(deployment.terraform_root)):
+        raise DeployError(
+            "this checkout already holds a deployment, and "
+            + "; ".join(changed)
+            + " would replace or orphan it: run scripts/destroy.py first, or deploy the other "
+            "one from another checkout"
+        )
+
+
 def _outputs(deployment: Deployment, part: str) -> dict[str, Any]:
     try:
         return deployment.outputs[part]
@@ -234,43 +285,62 @@ def _write_app_secret(deployment: Deployment) -> None:
     # Terraform created it without a value: on the first deploy there is nothing to read.
     with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         existing = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
-    values = {**existing, **secret_settings(deployment.operator)}
+    current = {f"ALEX_{name.upper()}" for name in Settings.model_fields}
+    dropped = sorted(key for key in existing if key not in current)
+    if dropped:
+        # A setting a newer version renamed: functions refuse unknown keys at start.
+        deployment.say(
+            f"    dropped from the app secret (no longer settings): {', '.join(dropped)}"
+        )
+    kept = {key: value for key, value in existing.items() if key in current}
+    values = {**kept, **secret_settings(deployment.operator)}
     values.setdefault("ALEX_KNOWLEDGE_SERVICE_KEY", token_source.token_urlsafe(32))
     client.put_secret_value(SecretId=arn, SecretString=json.dumps(values, sort_keys=True))
     deployment.say(f"    app secret holds: {', '.join(sorted(values))}")
 
 
+# Settings that are not secret but only the operator knows, carried in the app secret too
+# (the functions read every ALEX_* key there): what the price keys and LangFuse keys need.
+OPERATOR_SETTINGS = ("price_provider", "langfuse_host")
+
+
 def secret_settings(settings: Settings) -> dict[str, str]:
-    """The operator's secret settings that are set, by their variable names."""
-    return {
+    """The operator's secret settings that are set, and the operator settings above when they
+    differ from the default, by their variable names."""
+    values = {
         f"ALEX_{name.upper()}": value.get_secret_value()
         for name in Settings.model_fields
         if isinstance(value := getattr(settings, name), SecretStr) and value.get_secret_value()
     }
+    for name in OPERATOR_SETTINGS:
+        value = getattr(settings, name)
+        if value != Settings.model_fields[name].default:
+            values[f"ALEX_{name.upper()}"] = str(value)
+    return values
 
 
 def _aws_settings(deployment: Deployment) -> Settings:
-    """The settings the functions run with, as far as the database and knowledge steps need
-    them (the rest stays the operator's)."""
+    """The settings the deploy's own database and knowledge steps run with: the deployed
+    functions' (from the parts' outputs), not the operator's local ones (a local endpoint
+    override or embedding size would send them elsewhere)."""
     outputs = deployment.outputs
-    update: dict[str, Any] = {
+    embeddings = outputs.get("embeddings", {})
+    values: dict[str, Any] = {
         "env": "production",
         "database_url": _outputs(deployment, DATABASE)["database_url"],
         "aws_region": deployment.inputs.aws_region,
         "bedrock_region": deployment.inputs.aws_region,
-        "embedding_model": outputs.get("embeddings", {}).get(
-            "embedding_model", deployment.inputs.embedding_model
-        ),
+        "embedding_model": embeddings.get("embedding_model", deployment.inputs.embedding_model),
+        "embedding_dimensions": int(embeddings.get("embedding_dimensions", 0)),
+        "aws_endpoint_url": deployment.aws.endpoint_url or "",
     }
     if KNOWLEDGE in outputs:
-        update |= {
+        values |= {
             "vector_store": "s3vectors",
             "s3_vectors_bucket": outputs[KNOWLEDGE]["vectors_bucket"],
             "s3_vectors_index": outputs[KNOWLEDGE]["vectors_index"],
         }
-    if deployment.aws.endpoint_url:
-        update["aws_endpoint_url"] = deployment.aws.endpoint_url
-    return deployment.operator.model_copy(update=update)
+    return Settings(_env_file=None, **values)
 
 
 def create_vector_index(deployment: Deployment) -> bool:
@@ -311,12 +381,15 @@ def create_vector_index(deployment: Deployment) -> bool:
 
 def delete_vector_index(client: Any, bucket: str, index: str) -> bool:
     """Undo `create_vector_index`; False when there was nothing to delete."""
-    try:
+    deleted = False
+    # Apart: a deploy stopped between creating the bucket and the index leaves a bucket only.
+    with contextlib.suppress(client.exceptions.NotFoundException):
         client.delete_index(vectorBucketName=bucket, indexName=index)
+        deleted = True
+    with contextlib.suppress(client.exceptions.NotFoundException):
         client.delete_vector_bucket(vectorBucketName=bucket)
-    except client.exceptions.NotFoundException:
-        return False
-    return True
+        deleted = True
+    return deleted
 
 
 def upload_site(s3: S3Client, site: Path, bucket: str) -> tuple[int, int]:
@@ -328,7 +401,7 @@ def upload_site(s3: S3Client, site: Path, bucket: str) -> tuple[int, int]:
     keys: set[str] = set()
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         key = path.relative_to(site).as_posix()
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content_type = content_type_of(path)
         cache = IMMUTABLE if key.startswith("_next/static/") else REVALIDATE
         s3.upload_file(
             str(path),
@@ -344,6 +417,31 @@ def upload_site(s3: S3Client, site: Path, bucket: str) -> tuple[int, int]:
             Delete={"Objects": [{"Key": key} for key in stale[start : start + 1000]]},
         )
     return len(keys), len(stale)
+
+
+# The types the static export uses, fixed: `mimetypes` reads the Windows registry, where `.js`
+# can be text/plain, which browsers refuse under CloudFront's `nosniff`.
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".webmanifest": "application/manifest+json",
+    ".map": "application/json",
+}
+
+
+def content_type_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def _keys(s3: S3Client, bucket: str) -> Iterator[str]:
@@ -368,12 +466,16 @@ def build_frontend(root: Path, inputs: DeployInputs) -> Path:
     same origin (CloudFront sends `/api/*` to it), so no API URL is built in."""
     frontend = root / "frontend"
     env = {"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": inputs.clerk_publishable_key}
-    for command in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+    # The path `which` finds: on Windows npm is npm.cmd, which a bare "npm" does not run.
+    npm = shutil.which("npm")
+    if npm is None:
+        raise DeployError("npm is not on PATH: install Node.js 20+ (https://nodejs.org)")
+    for command in ([npm, "ci", "--no-audit", "--no-fund"], [npm, "run", "build"]):
         done = subprocess.run(  # noqa: S603 - fixed commands
             command, cwd=frontend, check=False, env=_with_path(env)
         )
         if done.returncode != 0:
-            raise DeployError(f"`{' '.join(command)}` failed in frontend/ (see above)")
+            raise DeployError(f"`npm {' '.join(command[1:])}` failed in frontend/ (see above)")
     return frontend / "out"
 
 
@@ -430,7 +532,12 @@ def smoke(
     site, api = frontend["site_url"].rstrip("/"), frontend["api_url"].rstrip("/")
     checks: list[tuple[str, Callable[[httpx.Response], bool]]] = [
         (f"{site}/", lambda r: "text/html" in r.headers.get("content-type", "")),
-        (f"{site}/api/auth/config", lambda r: _json(r).get("mode") == "clerk"),
+        (
+            f"{site}/api/auth/config",
+            lambda r: (
+                _json(r).get("mode") == "clerk" and bool(_json(r).get("clerk_publishable_key"))
+            ),
+        ),
         (f"{api}/health", lambda r: _json(r).get("status") == "ok"),
         (f"{api}/ready", lambda r: _json(r).get("migrations_at_head") is True),
     ]

@@ -100,6 +100,8 @@ class TerraformCli:
         self._run(part, "destroy", "-input=false", "-auto-approve", f"-var-file={var_file}")
 
     def outputs(self, part: Part) -> dict[str, Any]:
+        # A checkout whose state was restored has no .terraform/: `output` needs the backend.
+        self._init(part)
         raw = json.loads(self._run(part, "output", "-json", capture=True) or "{}")
         return {name: item["value"] for name, item in raw.items()}
 
