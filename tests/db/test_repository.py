@@ -376,3 +376,24 @@ def test_selling_a_private_symbol_someone_else_holds_drops_my_view_of_it(
     assert [o.symbol for o in repo.user_overlays(session, "alice")] == ["ZZA"]
     assert len(repo.user_prices(session, "alice")) == 1
     assert repo.get_instrument(session, "ZZA") is not None
+
+
+def test_a_completed_job_larger_than_a_data_api_row_reads_back(engine: Engine) -> None:
+    """Four sections of ~30 KB each: 120 KB in one row would pass the RDS Data API's 64 KB
+    limit per result row, so the payloads load one column at a time."""
+    sections = ("report_payload", "charts_payload", "retirement_payload", "summary_payload")
+    big = {field: {"text": field[0] * 30_000} for field in sections}
+    with session_scope(engine) as session:
+        repo.create_user(session, UserCreate(id="u1"))
+        job = repo.create_job(session, "u1", "portfolio_analysis")
+        for field, payload in big.items():
+            repo.store_job_section(session, job, field, payload)
+        repo.complete_job(session, job)
+        job_id = job.id
+    with session_scope(engine) as session:
+        held = repo.lock_job(session, job_id, None)
+        assert held.status == "completed"
+        listed = repo.list_jobs(session, "u1")
+        assert [j.id for j in listed] == [job_id]
+        loaded = repo.get_owned_job(session, "u1", job_id)
+        assert {field: getattr(loaded, field) for field in sections} == big

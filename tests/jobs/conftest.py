@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import undefer
 
 from alex.core.config import Settings
 from alex.db import repository as repo
@@ -48,7 +49,8 @@ def new_job(engine: Engine) -> Callable[[], uuid.UUID]:
 
 def load(engine: Engine, job_id: uuid.UUID) -> Job:
     with session_scope(engine) as session:
-        job = session.get(Job, job_id)
+        # Every column, payloads included: the test reads them after the session closes.
+        job = session.get(Job, job_id, options=[undefer("*")])
         assert job is not None
         session.expunge(job)
         return job

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import undefer
 
 from alex.db import repository as repo
 from alex.db.models import Base, Job
@@ -89,7 +90,8 @@ def _job(engine: Engine) -> uuid.UUID:
 
 def _load(engine: Engine, job_id: uuid.UUID) -> Job:
     with session_scope(engine) as session:
-        job = session.get(Job, job_id)
+        # Every column, payloads included: the test reads them after the session closes.
+        job = session.get(Job, job_id, options=[undefer("*")])
         assert job is not None
         session.expunge(job)
         return job

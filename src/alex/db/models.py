@@ -241,10 +241,13 @@ class Job(Timestamped, Base):
     job_type: Mapped[str] = mapped_column(String(40), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
     request_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    charts_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    retirement_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    summary_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Each section's result is loaded on first access, one column per statement: a job row
+    # is then a few hundred bytes, where all four payloads together (~68 KB for the demo)
+    # exceed the RDS Data API's 64 KB limit per result row.
+    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
+    charts_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
+    retirement_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
+    summary_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
