@@ -40,6 +40,12 @@ up: deps frontend
 serve: deps
 	$(UV) run alex serve
 
+# --- AWS ---------------------------------------------------------------------------------
+# The Lambda artifacts Terraform deploys: dist/lambda/api.zip and dist/lambda/worker.zip.
+.PHONY: package
+package: deps
+	$(UV) run python scripts/package_lambda.py
+
 # --- checks ------------------------------------------------------------------------------
 lint: deps
 	$(UV) run ruff check src tests benchmarks

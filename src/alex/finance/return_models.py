@@ -223,7 +223,7 @@ def simulate_withdrawals(
     if stocks.shape[1] < years or not stocks.shape == bonds.shape == prices.shape:
         raise ValueError(f"need paired paths of at least {years} years")
     portfolio = stock_weight * stocks + (1 - stock_weight) * bonds
-    balance = np.ones(stocks.shape[0])
+    balance: FloatArray = np.ones(stocks.shape[0])
     withdrawal = np.full(stocks.shape[0], initial_rate)
     depleted = np.zeros(stocks.shape[0], dtype=bool)
     for year in range(years):

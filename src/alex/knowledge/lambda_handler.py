@@ -24,9 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from alex.core.config import Settings, get_settings
 from alex.core.errors import AlexError, AuthenticationError, ValidationFailedError
-from alex.db.session import get_engine
 from alex.knowledge.extract import MEDIA_TYPES
-from alex.knowledge.factory import knowledge_base
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +93,11 @@ def _ingest(event: dict[str, Any], settings: Settings) -> tuple[int, dict[str, A
     limit = settings.knowledge_max_upload_bytes
     if len(data) > limit:
         raise _TooLargeError(f"content is larger than {limit} bytes", field="content")
+    # The database and the knowledge base (NumPy, the embedder) are loaded by the first
+    # request that passes the checks above, not in Lambda's init phase.
+    from alex.db.session import get_engine
+    from alex.knowledge.factory import knowledge_base
+
     kb = knowledge_base(settings, get_engine())
     try:
         result = kb.ingest_bytes(request.name, data, origin="operator", source=request.name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from alex.agents.researcher.agent import research_sync
 from alex.core.errors import ValidationFailedError
 from alex.db.session import get_engine
 
@@ -24,6 +23,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     topic = event.get("topic")
     if topic is not None and (not isinstance(topic, str) or not topic.strip()):
         raise ValidationFailedError("'topic' must be a non-empty string when given", field="topic")
+    # The agent stack is loaded by the first valid event, not in Lambda's init phase.
+    from alex.agents.researcher.agent import research_sync
+
     outcome = research_sync(get_engine(), topic=topic)
     if outcome.retryable:
         raise ResearchRetryError(f"research run {outcome.run_id} failed: {outcome.message}")

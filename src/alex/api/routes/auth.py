@@ -18,7 +18,6 @@ from alex.auth.revocations import Revocations
 from alex.core.errors import AuthenticationError, ConflictError, NotFoundError
 from alex.db import repository as repo
 from alex.db.models import LocalCredential
-from alex.db.seed import ensure_demo_user, seed_instruments
 from alex.db.seed_data import DEMO_USER_ID
 from alex.schemas import UserCreate
 
@@ -124,6 +123,9 @@ def demo_sign_in(session: SessionDep, auth: AuthDep, settings: SettingsDep) -> T
     if not settings.demo_login_enabled:
         raise NotFoundError("demo sign-in is disabled")
     if repo.get_user(session, DEMO_USER_ID) is None:
+        # Imported here: the seeding module brings Alembic, which no other request needs.
+        from alex.db.seed import ensure_demo_user, seed_instruments
+
         try:
             seed_instruments(session)
             ensure_demo_user(session)

@@ -7,10 +7,8 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -20,8 +18,10 @@ from alex.api.deps import EngineDep, SettingsDep
 from alex.api.models import Health, Readiness
 from alex.core.errors import AuthenticationError, NotFoundError
 from alex.core.metrics import exposition
-from alex.db.migrate import MIGRATIONS_DIR, alembic_config
 from alex.jobs.metrics import JobStatusCollector
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def _scripts() -> ScriptDirectory:
+    # Alembic is imported by the readiness check, not with the app: a cold start that only
+    # answers /health or an API route does not pay for it.
+    from alembic.script import ScriptDirectory
+
+    from alex.db.migrate import MIGRATIONS_DIR, alembic_config
+
     config = alembic_config("sqlite://")
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config)
@@ -70,6 +76,8 @@ def database_status(engine: Engine) -> DatabaseStatus:
         return DatabaseStatus(
             "missing", "there is no database file: run `alex db upgrade`", f"looked for {path}"
         )
+    from alembic.runtime.migration import MigrationContext
+
     try:
         with engine.connect() as conn:
             current = frozenset(MigrationContext.configure(conn).get_current_heads())

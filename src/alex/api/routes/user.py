@@ -15,7 +15,6 @@ from alex.core.config import Settings
 from alex.core.errors import ConflictError
 from alex.db import repository as repo
 from alex.db.models import Account
-from alex.db.seed import populate_demo_portfolio, seed_instruments
 from alex.db.types import utcnow
 from alex.payloads import JobRead
 from alex.schemas import JobEventRead, UserRead, UserUpdate
@@ -120,6 +119,9 @@ def load_demo_data(user: CurrentUser, session: SessionDep) -> UserRead:
     )
     if count:
         raise ConflictError("demo data can only be loaded into a profile without accounts")
+    # Imported here: the seeding module brings Alembic, which no other request needs.
+    from alex.db.seed import populate_demo_portfolio, seed_instruments
+
     seed_instruments(session)
     populate_demo_portfolio(session, user.id)
     session.commit()

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from alex.finance.rebalance.drift import K
 from alex.finance.valuation import AccountValuation, PortfolioValuation
@@ -250,6 +249,10 @@ def _budget_rows(model: LinearModel) -> tuple[FloatArray, FloatArray]:
 def _linprog(
     c: FloatArray, a_ub: FloatArray, b_ub: FloatArray, bounds: list[tuple[float, float | None]]
 ) -> FloatArray | None:
+    # Imported on the first solve: SciPy's optimizer takes ~0.5 s to import, and most callers
+    # of the finance package (every API route's response models) never rebalance.
+    from scipy.optimize import linprog  # type: ignore[import-untyped]
+
     result = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if result.status != 0 or result.x is None:
         return None

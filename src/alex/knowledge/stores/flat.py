@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -24,10 +25,10 @@ from alex.knowledge.base import VectorFilter, VectorHit, VectorItem, Vectors
 @dataclass(slots=True)
 class _Matrix:
     version: str | None
-    ids: np.ndarray  # int64 chunk ids, row order of `vectors`
+    ids: npt.NDArray[np.int64]  # int64 chunk ids, row order of `vectors`
     vectors: Vectors
     # symbol → rows that mention it (chunk or document symbols).
-    by_symbol: dict[str, np.ndarray]
+    by_symbol: dict[str, npt.NDArray[np.intp]]
 
 
 class FlatStore:
@@ -80,7 +81,7 @@ class FlatStore:
         matrix = self._matrix(model)
         if k <= 0 or len(matrix.ids) == 0:
             return []
-        rows: np.ndarray | None = None
+        rows: npt.NDArray[np.intp] | None = None
         if where is not None and where.symbols:
             parts = [matrix.by_symbol[s] for s in where.symbols if s in matrix.by_symbol]
             if not parts:
