@@ -3,7 +3,7 @@ function) and `dist/lambda/worker.zip` (every other function), for the python3.1
 x86_64.
 
     uv run python scripts/package_lambda.py            # or: make package
-    uv run python scripts/package_lambda.py --out /tmp/lambda
+    uv run python scripts/package_lambda.py --out build/lambda
 
 Each artifact is the locked dependencies installed for the runtime's platform by
 `uv pip install --target` (wheels only), minus what the AWS profile never imports (`LEFT_OUT`),

@@ -65,8 +65,6 @@ module "researcher" {
   shared_environment = module.runtime.environment
   environment = {
     ALEX_RESEARCH_WEB = var.research_web ? "true" : "false"
-    # The default lives under the package directory, which is read-only on Lambda.
-    ALEX_RESEARCH_INBOX_DIR = "/tmp/alex/research-inbox"
   }
   policy_documents = [
     module.runtime.policies.runtime,

@@ -3,7 +3,10 @@ environment (or a `.env` file), never from code."""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +15,17 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+def default_var_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """`var/` in the project; on AWS Lambda, whose code directory is read-only, `alex/` in the
+    system's temporary directory, the only writable place there."""
+    if environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return Path(tempfile.gettempdir()) / "alex"
+    return PROJECT_ROOT / "var"
+
+
+DEFAULT_VAR_DIR = default_var_dir()
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")

@@ -15,8 +15,7 @@ locals {
   environment = {
     ALEX_ENV        = "production"
     ALEX_LOG_FORMAT = "json"
-    # Lambda's only writable directory.
-    ALEX_VAR_DIR              = "/tmp/alex"
+    # No ALEX_VAR_DIR: on Lambda the settings default it to the writable temporary directory.
     ALEX_SECRET_ARNS          = jsonencode([var.app_secret_arn])
     ALEX_DATABASE_URL         = var.database_url
     ALEX_AWS_REGION           = var.aws_region
