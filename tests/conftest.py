@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,19 +70,32 @@ def _postgres_unavailable(reason: str) -> None:
     pytest.skip("!!! SKIPPING POSTGRES TESTS !!! " + message)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def throwaway_database(suffix: str = "") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server, dropped after the block; yields its
+    name. Skips (or fails, under ALEX_REQUIRE_POSTGRES=1) when the server is unreachable."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"alex_test_{uuid.uuid4().hex[:12]}"
+    name = f"alex_test_{uuid.uuid4().hex[:12]}{suffix}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         admin.dispose()
         _postgres_unavailable(str(exc).splitlines()[0])
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
+    try:
+        yield name
+    finally:
+        _drop_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+    with throwaway_database() as name:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_database(admin: Engine, name: str) -> None:
     with admin.connect() as conn:
         conn.execute(
             text(

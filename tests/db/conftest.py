@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -19,11 +18,11 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy.exc
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, create_engine, make_url, text
+from sqlalchemy import URL, Engine, make_url, text
 
 from alex.db.migrate import alembic_config, upgrade
 from alex.db.session import make_engine
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_unavailable, _truncate_all
+from tests.conftest import POSTGRES_ADMIN_URL, _truncate_all, throwaway_database
 from tests.standins.rds_data import CLUSTER_ARN, SECRET_ARN, DataApiStandIn
 
 DUMMY_AWS_ENV = {
@@ -55,35 +54,23 @@ def aws_dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def data_api_database() -> Iterator[str]:
     """A fresh PostgreSQL database for the Data API param, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"alex_test_{uuid.uuid4().hex[:12]}_dataapi"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _postgres_unavailable(str(exc).splitlines()[0])
-    yield name
-    with admin.connect() as conn:
-        conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_database("_dataapi") as name:
+        yield name
 
 
-@pytest.fixture(scope="session")
-def data_api(data_api_database: str) -> Iterator[DataApiStandIn]:
-    """The stand-in, serving the PostgreSQL server the admin URL names."""
+def start_data_api(database: str) -> DataApiStandIn:
+    """The stand-in, serving the PostgreSQL server the admin URL names, `database` by
+    default."""
     admin = make_url(POSTGRES_ADMIN_URL)
     server = URL.create(
         "postgresql", admin.username, admin.password, admin.host, admin.port
     ).render_as_string(hide_password=False)
-    stand_in = DataApiStandIn(server, default_database=data_api_database)
+    return DataApiStandIn(server, default_database=database)
+
+
+@pytest.fixture(scope="session")
+def data_api(data_api_database: str) -> Iterator[DataApiStandIn]:
+    stand_in = start_data_api(data_api_database)
     yield stand_in
     stand_in.close()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +37,7 @@ from alex.deploy.steps import (
     smoke,
 )
 from alex.deploy.terraform import Part, parts
-from tests.jobs.conftest import start_moto
+from tests.jobs.conftest import moto_server
 
 pytestmark = pytest.mark.xdist_group("moto")
 
@@ -57,19 +56,10 @@ CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:alex-prod"
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-AbCdEf"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    port = _free_port()
-    proc = start_moto(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -745,34 +735,17 @@ def test_an_index_of_another_dimension_stops_the_deploy(project: Path, aws: Aws)
 def data_api_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, str]]:
     """(the Data API URL of a new empty database, the stand-in's endpoint, the database name),
     served by the RDS Data API stand-in over the PostgreSQL at 127.0.0.1:5432."""
-    from sqlalchemy import URL, create_engine, make_url, text
-
-    from tests.conftest import POSTGRES_ADMIN_URL, _postgres_unavailable
-    from tests.db.conftest import DUMMY_AWS_ENV, data_api_url
-    from tests.standins.rds_data import DataApiStandIn
+    from tests.conftest import throwaway_database
+    from tests.db.conftest import DUMMY_AWS_ENV, data_api_url, start_data_api
 
     for key, value in DUMMY_AWS_ENV.items():
         monkeypatch.setenv(key, value)
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"alex_test_deploy_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _postgres_unavailable(str(exc).splitlines()[0])
-    server = make_url(POSTGRES_ADMIN_URL)
-    stand_in = DataApiStandIn(
-        URL.create(
-            "postgresql", server.username, server.password, server.host, server.port
-        ).render_as_string(hide_password=False),
-        default_database=name,
-    )
-    yield data_api_url(name, stand_in.url), stand_in.url, name
-    stand_in.close()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database("_deploy") as name:
+        stand_in = start_data_api(name)
+        try:
+            yield data_api_url(name, stand_in.url), stand_in.url, name
+        finally:
+            stand_in.close()
 
 
 @pytest.mark.postgres

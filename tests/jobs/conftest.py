@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -144,6 +146,24 @@ class ManualHeartbeat:
         self._ticks.put(None)
         self._waiting.get(timeout=10)  # the renewal is done: it waits for the next
         self._waiting.put(None)  # ...which the next beat() starts from
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on a free port, for the block; yields its URL."""
+    port = free_port()
+    proc = start_moto(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def start_moto(port: int) -> subprocess.Popen[str]:

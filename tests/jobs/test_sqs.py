@@ -6,7 +6,6 @@ failing is moved to the dead-letter queue after maxReceiveCount=3."""
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,24 +23,15 @@ from alex.db.seed import ensure_demo_user, seed_instruments
 from alex.db.session import session_scope
 from alex.db.types import utcnow
 from alex.jobs.sqs import JobMessage, SqsDeliveryError, handle_sqs_event, poll_once
-from tests.jobs.conftest import Recorder, load, start_moto
+from tests.jobs.conftest import Recorder, load, moto_server
 
 pytestmark = pytest.mark.xdist_group("moto")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    port = _free_port()
-    proc = start_moto(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
