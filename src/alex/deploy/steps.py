@@ -472,15 +472,11 @@ def build_frontend(root: Path, inputs: DeployInputs) -> Path:
         raise DeployError("npm is not on PATH: install Node.js 20+ (https://nodejs.org)")
     for command in ([npm, "ci", "--no-audit", "--no-fund"], [npm, "run", "build"]):
         done = subprocess.run(  # noqa: S603 - fixed commands
-            command, cwd=frontend, check=False, env=_with_path(env)
+            command, cwd=frontend, check=False, env={**os.environ, **env}
         )
         if done.returncode != 0:
             raise DeployError(f"`npm {' '.join(command[1:])}` failed in frontend/ (see above)")
     return frontend / "out"
-
-
-def _with_path(extra: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, **extra}
 
 
 def setup_database(settings: Settings) -> str:

@@ -101,7 +101,9 @@ class TerraformCli:
 
     def outputs(self, part: Part) -> dict[str, Any]:
         # A checkout whose state was restored has no .terraform/: `output` needs the backend.
-        self._init(part)
+        # After an apply it is there already, and init would only repeat itself.
+        if not (part.path / ".terraform").is_dir():
+            self._init(part)
         raw = json.loads(self._run(part, "output", "-json", capture=True) or "{}")
         return {name: item["value"] for name, item in raw.items()}
 
